@@ -1,0 +1,64 @@
+/* hakmem's prefixed, non-overriding API.
+ *
+ * The same allocator that //allocator installs as the process's malloc, under
+ * names that do not clash with libc: usable beside another malloc (and under
+ * ASan/UBSan/TSan, which bring their own). Semantics match the libc function of
+ * the same name (see docs/API.md).
+ */
+#ifndef HAKMEM_ALLOCATOR_HAKMEM_H_
+#define HAKMEM_ALLOCATOR_HAKMEM_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void* hak_malloc(size_t size);
+void hak_free(void* ptr);
+void* hak_calloc(size_t count, size_t size);
+void* hak_realloc(void* ptr, size_t size);
+void* hak_reallocarray(void* ptr, size_t count, size_t size);
+/* Returns 0, EINVAL (alignment not a power of two multiple of sizeof(void*))
+ * or ENOMEM; *out is untouched on failure. */
+int hak_posix_memalign(void** out, size_t alignment, size_t size);
+/* C11: NULL with errno=EINVAL when alignment is not a power of two. */
+void* hak_aligned_alloc(size_t alignment, size_t size);
+void* hak_memalign(size_t alignment, size_t size);
+void* hak_valloc(size_t size);
+void* hak_pvalloc(size_t size);
+size_t hak_usable_size(const void* ptr);
+void hak_free_sized(void* ptr, size_t size);
+void hak_free_aligned_sized(void* ptr, size_t alignment, size_t size);
+
+/* Returns free memory to the OS; 1 if any was released. `pad` is ignored. */
+int hak_trim(size_t pad);
+
+/* Figures for mallinfo2/malloc_stats and the stats box. */
+typedef struct hak_heap_info {
+  size_t mapped_bytes;     /* bytes currently mapped from the OS */
+  size_t in_use_bytes;     /* bytes in blocks handed out and not freed */
+  size_t free_bytes;       /* mapped_bytes - in_use_bytes */
+  size_t superslabs_live;  /* superslabs currently mapped */
+  size_t large_live;       /* large objects currently mapped */
+} hak_heap_info;
+void hak_heap_info_get(hak_heap_info* out);
+
+/* OS call counters (present in every profile). */
+typedef struct hak_os_counters {
+  uint64_t mmap_calls;
+  uint64_t munmap_calls;
+  uint64_t madvise_calls;
+  uint64_t madvise_skipped;
+  uint64_t mmap_bytes;
+  uint64_t munmap_bytes;
+  uint64_t madvise_bytes;
+} hak_os_counters;
+void hak_os_counters_get(hak_os_counters* out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HAKMEM_ALLOCATOR_HAKMEM_H_ */
