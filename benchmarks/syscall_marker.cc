@@ -1,0 +1,11 @@
+#include "benchmarks/syscall_marker.h"
+
+#include <unistd.h>
+
+namespace hakmem::bench {
+
+void EmitSyscallMarker(MarkerPhase phase) {
+  syscall(kMarkerSyscallNumber, kMarkerMagic, static_cast<uint64_t>(phase));
+}
+
+}  // namespace hakmem::bench
