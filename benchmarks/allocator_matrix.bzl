@@ -66,7 +66,8 @@ def _identity_source_impl(ctx):
     ]))
     return [DefaultInfo(files = depset([source]))]
 
-_identity_source = rule(
+# Public for tests that need a deliberately mis-wired binary.
+allocator_identity_source = rule(
     implementation = _identity_source_impl,
     attrs = {
         "allocator": attr.string(mandatory = True),
@@ -115,7 +116,7 @@ def allocator_binaries(name, srcs, deps = [], copts = [], linkopts = [], tags = 
     binaries = []
     for allocator in _ENABLED:
         binary = "%s_%s" % (name, allocator.name)
-        _identity_source(
+        allocator_identity_source(
             name = binary + "_identity",
             allocator = allocator.name,
             malloc_from = allocator.malloc_from,
