@@ -26,7 +26,7 @@ ALLOCATORS = [
         malloc_from = "libhakmem.so",
         # False until //allocator:libhakmem.so exists: a missing package would
         # break loading of every benchmark target.
-        enabled = False,
+        enabled = True,
     ),
     struct(
         name = "glibc",

@@ -68,7 +68,9 @@ std::string FormatMicroTable(const std::vector<MicroColumn>& columns, std::strin
   std::vector<std::vector<std::string>> cells;
   std::vector<std::string> header = {"benchmark"};
   for (const MicroColumn& column : columns) header.push_back(column.allocator + " ns");
-  for (const MicroColumn& column : columns) header.push_back(column.allocator + " x" + columns[base].allocator);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i != base) header.push_back(columns[i].allocator + " x" + columns[base].allocator);
+  }
   cells.push_back(header);
   for (const std::string& name : names) {
     std::vector<std::string> line = {name};
@@ -81,8 +83,9 @@ std::string FormatMicroTable(const std::vector<MicroColumn>& columns, std::strin
       line.push_back(ns < 0 ? "-" : Fixed(ns, ns < 100 ? 2 : 0));
     }
     const double base_ns = time_of(columns[base]);
-    for (const MicroColumn& column : columns) {
-      const double ns = time_of(column);
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (i == base) continue;
+      const double ns = time_of(columns[i]);
       line.push_back(ns <= 0 || base_ns <= 0 ? "-" : Fixed(base_ns / ns, 2));
     }
     cells.push_back(line);

@@ -49,6 +49,7 @@ TEST(FormatMicroTableTest, SideBySideTimesAndRatiosToTheBaseline) {
   std::getline(table, row_b);
   EXPECT_NE(header.find("glibc ns"), std::string::npos);
   EXPECT_NE(header.find("mimalloc xglibc"), std::string::npos);
+  EXPECT_EQ(header.find("glibc xglibc"), std::string::npos);  // no ratio of the baseline to itself
   EXPECT_EQ(row_a.rfind("BM_A/16", 0), 0u);
   EXPECT_NE(row_a.find("12.00"), std::string::npos);
   EXPECT_NE(row_a.find("6.00"), std::string::npos);
