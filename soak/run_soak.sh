@@ -45,7 +45,9 @@ for allocator in "${wanted[@]}"; do
     exit 2
   fi
   csv="$out_dir/soak_${allocator}${label_suffix}.csv"
-  "$runfiles/$binary" "${soak_flags[@]}" --csv="$csv"
+  # The analysis below covers every run, so the binaries skip their own summary
+  # (a --summary flag given to the runner still wins: it comes later).
+  "$runfiles/$binary" --summary=false "${soak_flags[@]}" --csv="$csv"
   csvs+=("$csv")
   labelled+=("${allocator}${label_suffix}=$csv")
 done
