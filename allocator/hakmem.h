@@ -15,25 +15,31 @@
 extern "C" {
 #endif
 
-void* hak_malloc(size_t size);
-void hak_free(void* ptr);
-void* hak_calloc(size_t count, size_t size);
-void* hak_realloc(void* ptr, size_t size);
-void* hak_reallocarray(void* ptr, size_t count, size_t size);
+#if defined(__GNUC__)
+#define HAKMEM_API __attribute__((visibility("default")))
+#else
+#define HAKMEM_API
+#endif
+
+HAKMEM_API void* hak_malloc(size_t size);
+HAKMEM_API void hak_free(void* ptr);
+HAKMEM_API void* hak_calloc(size_t count, size_t size);
+HAKMEM_API void* hak_realloc(void* ptr, size_t size);
+HAKMEM_API void* hak_reallocarray(void* ptr, size_t count, size_t size);
 /* Returns 0, EINVAL (alignment not a power of two multiple of sizeof(void*))
  * or ENOMEM; *out is untouched on failure. */
-int hak_posix_memalign(void** out, size_t alignment, size_t size);
+HAKMEM_API int hak_posix_memalign(void** out, size_t alignment, size_t size);
 /* C11: NULL with errno=EINVAL when alignment is not a power of two. */
-void* hak_aligned_alloc(size_t alignment, size_t size);
-void* hak_memalign(size_t alignment, size_t size);
-void* hak_valloc(size_t size);
-void* hak_pvalloc(size_t size);
-size_t hak_usable_size(const void* ptr);
-void hak_free_sized(void* ptr, size_t size);
-void hak_free_aligned_sized(void* ptr, size_t alignment, size_t size);
+HAKMEM_API void* hak_aligned_alloc(size_t alignment, size_t size);
+HAKMEM_API void* hak_memalign(size_t alignment, size_t size);
+HAKMEM_API void* hak_valloc(size_t size);
+HAKMEM_API void* hak_pvalloc(size_t size);
+HAKMEM_API size_t hak_usable_size(const void* ptr);
+HAKMEM_API void hak_free_sized(void* ptr, size_t size);
+HAKMEM_API void hak_free_aligned_sized(void* ptr, size_t alignment, size_t size);
 
 /* Returns free memory to the OS; 1 if any was released. `pad` is ignored. */
-int hak_trim(size_t pad);
+HAKMEM_API int hak_trim(size_t pad);
 
 /* Figures for mallinfo2/malloc_stats and the stats box. */
 typedef struct hak_heap_info {
@@ -43,7 +49,7 @@ typedef struct hak_heap_info {
   size_t superslabs_live;  /* superslabs currently mapped */
   size_t large_live;       /* large objects currently mapped */
 } hak_heap_info;
-void hak_heap_info_get(hak_heap_info* out);
+HAKMEM_API void hak_heap_info_get(hak_heap_info* out);
 
 /* OS call counters (present in every profile). */
 typedef struct hak_os_counters {
@@ -55,7 +61,7 @@ typedef struct hak_os_counters {
   uint64_t munmap_bytes;
   uint64_t madvise_bytes;
 } hak_os_counters;
-void hak_os_counters_get(hak_os_counters* out);
+HAKMEM_API void hak_os_counters_get(hak_os_counters* out);
 
 #ifdef __cplusplus
 }

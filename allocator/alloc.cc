@@ -1,0 +1,210 @@
+// The allocator's slow paths and the functions built on the fast paths:
+// large and aligned allocation, calloc, realloc, diagnostics, trim, fork.
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdint>
+
+#include "allocator/alloc_inline.h"
+#include "allocator/hakmem.h"
+#include "boxes/env_gates/env_gates.h"
+#include "boxes/large_objects/large_objects.h"
+#include "boxes/os_memory/os_memory.h"
+#include "boxes/release_policy/release_policy.h"
+
+namespace hakmem {
+namespace {
+
+// Alignments slab blocks can honour: spans start on 4 KiB boundaries.
+constexpr size_t kMaxSlabAlignment = kPageSize;
+
+void WriteHex(int fd, uintptr_t v) {
+  char buf[19];
+  buf[0] = '0';
+  buf[1] = 'x';
+  int n = 0;
+  char tmp[16];
+  do {
+    tmp[n++] = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  for (int i = 0; i < n; ++i) buf[2 + i] = tmp[n - 1 - i];
+  buf[2 + n] = '\0';
+  WriteString(fd, buf);
+}
+
+void Report(const char* call, const void* p, const char* what) {
+  WriteString(STDERR_FILENO, "hakmem: ");
+  WriteString(STDERR_FILENO, call);
+  WriteString(STDERR_FILENO, "(): ");
+  WriteString(STDERR_FILENO, what);
+  WriteString(STDERR_FILENO, " ");
+  WriteHex(STDERR_FILENO, reinterpret_cast<uintptr_t>(p));
+  if (GlobalGates().on_corruption == OnCorruption::kWarn) {
+    WriteString(STDERR_FILENO, " (left alone: HAKMEM_ON_CORRUPTION=warn)\n");
+    return;
+  }
+  WriteString(STDERR_FILENO, "\n");
+  abort();
+}
+
+bool IsPowerOfTwo(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+}  // namespace
+
+void ReportInvalidPointer(const char* call, const void* p) { Report(call, p, "invalid pointer"); }
+void ReportDoubleFree(const char* call, const void* p) { Report(call, p, "double free of"); }
+
+void* AllocBig(size_t size) {
+  if (size <= kMaxSlabSize) return AllocClass(ComputeClass(size));
+  if (size > PTRDIFF_MAX) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return LargeAlloc(size, 0, false);
+}
+
+// Large objects, and everything the fast path could not attribute to a span.
+void FreeSlow(void* p, const char* call) {
+  if (p == nullptr) return;
+  // A chunk in the map starts with a superslab or large-object header (or is a
+  // huge-aligned object, which LargeHeaderOf tells apart): safe to read.
+  if (ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p))) {
+    if (LargeHeader* h = LargeHeaderOf(p)) {
+      LargeFree(h);
+      return;
+    }
+  }
+  ReportInvalidPointer(call, p);
+}
+
+size_t UsableSizeSlow(const void* p, const char* call) {
+  if (p == nullptr) return 0;
+  if (ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p))) {
+    if (const LargeHeader* h = LargeHeaderOf(p)) return h->usable;
+  }
+  ReportInvalidPointer(call, p);
+  return 0;
+}
+
+void* AllocAligned(size_t alignment, size_t size) {
+  if (alignment <= 16) return Alloc(size);
+  if (size > PTRDIFF_MAX) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (alignment <= kMaxSlabAlignment && size <= kMaxSlabSize) {
+    // A class whose size is a multiple of the alignment: every block of it is
+    // aligned, because spans start on 4 KiB boundaries.
+    size_t rounded = (size + alignment - 1) & ~(alignment - 1);
+    if (rounded == 0) rounded = alignment;
+    if (rounded <= kMaxSlabSize) {
+      for (size_t cls = SizeClass(rounded); cls < kNumClasses; ++cls) {
+        if (ClassSize(cls) % alignment == 0) return AllocClass(cls);
+      }
+    }
+  }
+  return LargeAlloc(size, alignment, false);
+}
+
+void* Calloc(size_t count, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total) || total > PTRDIFF_MAX) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (total > kMaxSlabSize) return LargeAlloc(total, 0, true);  // fresh pages stay untouched
+  void* p = Alloc(total);
+  if (p != nullptr) memset(p, 0, total);
+  return p;
+}
+
+void* Realloc(void* p, size_t size, const char* call) {
+  if (p == nullptr) return Alloc(size);
+  if (size == 0) {
+    // As glibc: realloc(p, 0) frees p and returns NULL.
+    Free(p, call);
+    return nullptr;
+  }
+  const size_t old_size = UsableSize(p, call);
+  if (old_size == 0) return nullptr;  // invalid pointer, reported (warn mode)
+  // Keep the block when the request still fits and would not waste over half.
+  if (size <= old_size && size >= old_size / 2) return p;
+  void* q = Alloc(size);
+  if (q == nullptr) return nullptr;  // p is left intact, as C requires
+  memcpy(q, p, size < old_size ? size : old_size);
+  Free(p, call);
+  return q;
+}
+
+int PosixMemalign(void** out, size_t alignment, size_t size) {
+  if (alignment < sizeof(void*) || !IsPowerOfTwo(alignment)) return EINVAL;
+  const int saved = errno;
+  void* p = AllocAligned(alignment, size);
+  if (p == nullptr) {
+    errno = saved;
+    return ENOMEM;
+  }
+  *out = p;
+  return 0;
+}
+
+void* AlignedAllocC11(size_t alignment, size_t size) {
+  if (!IsPowerOfTwo(alignment)) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  return AllocAligned(alignment, size);
+}
+
+void* Valloc(size_t size) { return AllocAligned(kPageSize, size); }
+
+void* Pvalloc(size_t size) {
+  size_t rounded = (size + kPageSize - 1) & ~(kPageSize - 1);
+  if (rounded < size) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if (rounded == 0) rounded = kPageSize;
+  return AllocAligned(kPageSize, rounded);
+}
+
+int Trim() {
+  const OsCounters before = OsCountersSnapshot();
+  HeapTrim();
+  ReleasePolicyDrainCache();
+  LargeDrainCache();
+  const OsCounters after = OsCountersSnapshot();
+  return after.munmap_calls != before.munmap_calls || after.madvise_calls != before.madvise_calls;
+}
+
+namespace {
+
+void ForkPrepare() {
+  HeapLockForFork();
+  ReleasePolicyLockForFork();
+  LargeLockForFork();
+}
+void ForkParent() {
+  LargeUnlockForFork(false);
+  ReleasePolicyUnlockForFork(false);
+  HeapUnlockForFork(false);
+}
+void ForkChild() {
+  LargeUnlockForFork(true);
+  ReleasePolicyUnlockForFork(true);
+  HeapUnlockForFork(true);
+}
+
+// Runs when the library is loaded (before main); the first malloc may come
+// earlier and initialises lazily, so nothing here is needed by malloc itself.
+__attribute__((constructor)) void RegisterForkHandlers() {
+  HeapGlobalInit();
+  pthread_atfork(ForkPrepare, ForkParent, ForkChild);
+}
+
+}  // namespace
+}  // namespace hakmem

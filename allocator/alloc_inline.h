@@ -1,0 +1,114 @@
+// The allocator's entry points as inline functions, shared by the prefixed API
+// (hakmem_api.cc) and the libc/C++ overrides (libc_override.cc,
+// cpp_override.cc) so that malloc and free inline their fast paths.
+#ifndef HAKMEM_ALLOCATOR_ALLOC_INLINE_H_
+#define HAKMEM_ALLOCATOR_ALLOC_INLINE_H_
+
+#include <errno.h>
+#include <stddef.h>
+
+#include <cstdint>
+
+#include "boxes/heap/heap.h"
+#include "boxes/size_classes/size_classes.h"
+#include "boxes/superslab/superslab.h"
+#include "boxes/thread_cache/thread_cache.h"
+
+#define HAKMEM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define HAKMEM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+namespace hakmem {
+
+// Slow paths (alloc.cc). `call` names the libc function for diagnostics.
+void* AllocBig(size_t size);
+void FreeSlow(void* p, const char* call);
+void ReportInvalidPointer(const char* call, const void* p);
+void ReportDoubleFree(const char* call, const void* p);
+size_t UsableSizeSlow(const void* p, const char* call);
+
+inline void* AllocClass(size_t cls) {
+  Heap* h = tls_heap;
+  void* p = BinPop(&h->bins[cls]);
+  if (HAKMEM_UNLIKELY(p == nullptr)) {
+    p = HeapAllocSlow(cls);
+    h = tls_heap;
+  }
+  HAKMEM_STAT(h->stats, cls, allocs);
+  return p;
+}
+
+inline void* Alloc(size_t size) {
+  if (HAKMEM_LIKELY(size <= kLookupMaxSize)) return AllocClass(SmallSizeClass(size));
+  return AllocBig(size);
+}
+
+// Frees `p`; every pointer is checked against the chunk map and its span, so a
+// pointer hakmem did not hand out is reported, not pushed onto a free list.
+inline void Free(void* p, const char* call) {
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t offset = addr & kChunkMask;
+  // nullptr, foreign pointers and chunk-aligned large objects go the slow way.
+  if (HAKMEM_UNLIKELY(!ChunkMapTest(g_chunk_map, addr) || offset < kSuperslabHeaderSize)) {
+    FreeSlow(p, call);
+    return;
+  }
+  Superslab* ss = SuperslabOf(p);
+  if (HAKMEM_UNLIKELY(ss->magic != kSuperslabMagic)) {
+    FreeSlow(p, call);
+    return;
+  }
+  const uint32_t head = ss->span_of[offset >> kSlabShift];
+  if (HAKMEM_UNLIKELY(head >= kSlabsPerSuperslab)) {
+    ReportInvalidPointer(call, p);
+    return;
+  }
+  Slab* s = &ss->slabs[head];
+  if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
+    ReportInvalidPointer(call, p);
+    return;
+  }
+  Heap* h = tls_heap;
+  if (HAKMEM_LIKELY(ss->owner.load(std::memory_order_relaxed) == h)) {
+    Bin* bin = &h->bins[s->cls];
+    if (HAKMEM_UNLIKELY(bin->head == p)) {
+      ReportDoubleFree(call, p);
+      return;
+    }
+    HAKMEM_STAT(h->stats, s->cls, frees);
+    if (HAKMEM_UNLIKELY(BinPush(bin, p))) HeapFlush(h, s->cls);
+    return;
+  }
+  HeapRemoteFree(ss, s, p);
+}
+
+inline size_t UsableSize(const void* p, const char* call) {
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t offset = addr & kChunkMask;
+  if (HAKMEM_LIKELY(ChunkMapTest(g_chunk_map, addr) && offset >= kSuperslabHeaderSize)) {
+    const Superslab* ss = SuperslabOf(p);
+    if (HAKMEM_LIKELY(ss->magic == kSuperslabMagic)) {
+      const uint32_t head = ss->span_of[offset >> kSlabShift];
+      if (HAKMEM_LIKELY(head < kSlabsPerSuperslab && IsBlockStart(&ss->slabs[head], offset))) {
+        return ss->slabs[head].block_size;
+      }
+      ReportInvalidPointer(call, p);
+      return 0;
+    }
+  }
+  return UsableSizeSlow(p, call);
+}
+
+// Aligned allocation; `alignment` is a power of two.
+void* AllocAligned(size_t alignment, size_t size);
+void* Calloc(size_t count, size_t size);
+void* Realloc(void* p, size_t size, const char* call);
+// 0, EINVAL or ENOMEM, as posix_memalign.
+int PosixMemalign(void** out, size_t alignment, size_t size);
+void* AlignedAllocC11(size_t alignment, size_t size);
+void* Valloc(size_t size);
+void* Pvalloc(size_t size);
+int Trim();
+
+}  // namespace hakmem
+
+#endif  // HAKMEM_ALLOCATOR_ALLOC_INLINE_H_

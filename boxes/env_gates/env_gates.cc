@@ -1,0 +1,261 @@
+#include "boxes/env_gates/env_gates.h"
+
+#include <strings.h>
+#include <unistd.h>
+
+#include <sched.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "profiles/profile.h"
+
+extern char** environ;
+
+namespace hakmem {
+namespace {
+
+enum class Kind { kBool, kNumber, kDecommit, kOnCorruption };
+
+struct GateSpec {
+  const char* name;
+  Kind kind;
+  uint64_t min;
+  uint64_t max;
+};
+
+constexpr GateSpec kSpecs[] = {
+    {"HAKMEM_VERBOSE", Kind::kBool, 0, 1},
+    {"HAKMEM_STATS", Kind::kBool, 0, 1},
+    {"HAKMEM_PREWARM", Kind::kBool, 0, 1},
+    {"HAKMEM_SS_MEM_LEAN", Kind::kBool, 0, 1},
+    {"HAKMEM_SS_MEM_LEAN_TARGET_MB", Kind::kNumber, 0, 1u << 20},
+    {"HAKMEM_SS_MEM_LEAN_DECOMMIT", Kind::kDecommit, 0, 0},
+    {"HAKMEM_SS_CACHE", Kind::kNumber, 0, 1024},
+    {"HAKMEM_LARGE_CACHE_MB", Kind::kNumber, 0, 1u << 20},
+    {"HAKMEM_ON_CORRUPTION", Kind::kOnCorruption, 0, 0},
+};
+constexpr size_t kNumSpecs = sizeof(kSpecs) / sizeof(kSpecs[0]);
+
+// The value of `name` in env, or nullptr.
+const char* Lookup(const char* const* env, const char* name) {
+  const size_t len = strlen(name);
+  for (; env != nullptr && *env != nullptr; ++env) {
+    if (strncmp(*env, name, len) == 0 && (*env)[len] == '=') return *env + len + 1;
+  }
+  return nullptr;
+}
+
+bool ParseNumber(const char* s, uint64_t* out) {
+  if (*s == '\0') return false;
+  uint64_t v = 0;
+  for (; *s != '\0'; ++s) {
+    if (*s < '0' || *s > '9') return false;
+    if (v > (UINT64_MAX - 9) / 10) return false;
+    v = v * 10 + static_cast<uint64_t>(*s - '0');
+  }
+  *out = v;
+  return true;
+}
+
+bool EqualsIgnoreCase(const char* a, const char* b) { return strcasecmp(a, b) == 0; }
+
+bool ParseBool(const char* s, bool* out) {
+  if (strcmp(s, "1") == 0 || EqualsIgnoreCase(s, "on") || EqualsIgnoreCase(s, "true")) {
+    *out = true;
+    return true;
+  }
+  if (strcmp(s, "0") == 0 || EqualsIgnoreCase(s, "off") || EqualsIgnoreCase(s, "false")) {
+    *out = false;
+    return true;
+  }
+  return false;
+}
+
+void Warn(int fd, const char* name, const char* value, const char* expected) {
+  if (fd < 0) return;
+  WriteString(fd, "hakmem: warning: ignoring ");
+  WriteString(fd, name);
+  WriteString(fd, "='");
+  WriteString(fd, value);
+  WriteString(fd, "' (expected ");
+  WriteString(fd, expected);
+  WriteString(fd, "); using the default\n");
+}
+
+// Applies one gate's text to `gates`; false when malformed.
+bool Apply(const GateSpec& spec, const char* value, Gates* gates) {
+  const char* name = spec.name;
+  switch (spec.kind) {
+    case Kind::kBool: {
+      bool b;
+      if (!ParseBool(value, &b)) return false;
+      if (strcmp(name, "HAKMEM_VERBOSE") == 0) gates->verbose = b;
+      if (strcmp(name, "HAKMEM_STATS") == 0) gates->stats_at_exit = b;
+      if (strcmp(name, "HAKMEM_PREWARM") == 0) gates->prewarm = b;
+      if (strcmp(name, "HAKMEM_SS_MEM_LEAN") == 0) gates->mem_lean = b;
+      return true;
+    }
+    case Kind::kNumber: {
+      uint64_t n;
+      if (!ParseNumber(value, &n) || n < spec.min || n > spec.max) return false;
+      if (strcmp(name, "HAKMEM_SS_MEM_LEAN_TARGET_MB") == 0) gates->mem_lean_target_mb = n;
+      if (strcmp(name, "HAKMEM_SS_CACHE") == 0) gates->superslab_cache = n;
+      if (strcmp(name, "HAKMEM_LARGE_CACHE_MB") == 0) gates->large_cache_mb = n;
+      return true;
+    }
+    case Kind::kDecommit:
+      if (EqualsIgnoreCase(value, "OFF")) {
+        gates->lean_decommit = Decommit::kNone;
+      } else if (EqualsIgnoreCase(value, "DONTNEED")) {
+        gates->lean_decommit = Decommit::kDontNeed;
+      } else if (EqualsIgnoreCase(value, "FREE")) {
+        gates->lean_decommit = Decommit::kFree;
+      } else {
+        return false;
+      }
+      return true;
+    case Kind::kOnCorruption:
+      if (EqualsIgnoreCase(value, "abort")) {
+        gates->on_corruption = OnCorruption::kAbort;
+      } else if (EqualsIgnoreCase(value, "warn")) {
+        gates->on_corruption = OnCorruption::kWarn;
+      } else {
+        return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+const char* Expected(const GateSpec& spec) {
+  switch (spec.kind) {
+    case Kind::kBool: return "0 or 1";
+    case Kind::kNumber: return "a whole number in range";
+    case Kind::kDecommit: return "OFF, DONTNEED or FREE";
+    case Kind::kOnCorruption: return "abort or warn";
+  }
+  return "";
+}
+
+bool IsKnownName(const char* entry) {
+  for (const GateSpec& spec : kSpecs) {
+    const size_t len = strlen(spec.name);
+    if (strncmp(entry, spec.name, len) == 0 && entry[len] == '=') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Gates DefaultGates() {
+  Gates g{};
+  g.verbose = false;
+  g.stats_at_exit = false;
+  g.prewarm = kProfile != Profile::kBalanced;
+  g.mem_lean = kProfile == Profile::kBalanced;
+  g.mem_lean_target_mb = 10;
+  g.lean_decommit = Decommit::kNone;
+  g.superslab_cache = kProfile == Profile::kBalanced ? 1 : 8;
+  g.large_cache_mb = kProfile == Profile::kBalanced ? 8 : 64;
+  g.on_corruption = OnCorruption::kAbort;
+  return g;
+}
+
+Gates ParseGates(const char* const* env, int warn_fd) {
+  Gates gates = DefaultGates();
+  for (const GateSpec& spec : kSpecs) {
+    const char* value = Lookup(env, spec.name);
+    if (value != nullptr && !Apply(spec, value, &gates)) Warn(warn_fd, spec.name, value, Expected(spec));
+  }
+  for (const char* const* e = env; e != nullptr && *e != nullptr; ++e) {
+    if (strncmp(*e, "HAKMEM_", 7) == 0 && !IsKnownName(*e) && warn_fd >= 0) {
+      WriteString(warn_fd, "hakmem: warning: unknown variable ");
+      const char* eq = strchr(*e, '=');
+      if (eq != nullptr) {
+        (void)!write(warn_fd, *e, static_cast<size_t>(eq - *e));
+      } else {
+        WriteString(warn_fd, *e);
+      }
+      WriteString(warn_fd, " ignored (see docs/OPTIONS.md)\n");
+    }
+  }
+  return gates;
+}
+
+const Gates& GlobalGates() {
+  // Parsed once; a racing first use parses twice and stores equal values.
+  static Gates gates;
+  static std::atomic<int> state{0};  // 0 = unparsed, 1 = parsing, 2 = ready
+  if (state.load(std::memory_order_acquire) == 2) return gates;
+  int expected = 0;
+  if (state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    gates = ParseGates(environ, STDERR_FILENO);
+    state.store(2, std::memory_order_release);
+    if (gates.verbose) PrintGates(gates, environ, STDERR_FILENO);
+  } else {
+    while (state.load(std::memory_order_acquire) != 2) sched_yield();
+  }
+  return gates;
+}
+
+void PrintGates(const Gates& gates, const char* const* env, int fd) {
+  char num[24];
+  WriteString(fd, "hakmem: profile ");
+  WriteString(fd, kProfileName);
+  WriteString(fd, "\n");
+  for (const GateSpec& spec : kSpecs) {
+    const char* text = Lookup(env, spec.name);
+    Gates probe = DefaultGates();
+    const bool valid = text != nullptr && Apply(spec, text, &probe);
+    const char* source = text == nullptr ? "default" : valid ? "environment" : "default (invalid value)";
+    const char* name = spec.name;
+    const char* value = "";
+    if (strcmp(name, "HAKMEM_VERBOSE") == 0) value = gates.verbose ? "1" : "0";
+    if (strcmp(name, "HAKMEM_STATS") == 0) value = gates.stats_at_exit ? "1" : "0";
+    if (strcmp(name, "HAKMEM_PREWARM") == 0) value = gates.prewarm ? "1" : "0";
+    if (strcmp(name, "HAKMEM_SS_MEM_LEAN") == 0) value = gates.mem_lean ? "1" : "0";
+    if (strcmp(name, "HAKMEM_SS_MEM_LEAN_TARGET_MB") == 0) value = FormatUnsigned(gates.mem_lean_target_mb, num);
+    if (strcmp(name, "HAKMEM_SS_CACHE") == 0) value = FormatUnsigned(gates.superslab_cache, num);
+    if (strcmp(name, "HAKMEM_LARGE_CACHE_MB") == 0) value = FormatUnsigned(gates.large_cache_mb, num);
+    if (strcmp(name, "HAKMEM_SS_MEM_LEAN_DECOMMIT") == 0) {
+      value = gates.lean_decommit == Decommit::kNone       ? "OFF"
+              : gates.lean_decommit == Decommit::kDontNeed ? "DONTNEED"
+                                                           : "FREE";
+    }
+    if (strcmp(name, "HAKMEM_ON_CORRUPTION") == 0) {
+      value = gates.on_corruption == OnCorruption::kAbort ? "abort" : "warn";
+    }
+    WriteString(fd, "hakmem:   ");
+    WriteString(fd, name);
+    WriteString(fd, "=");
+    WriteString(fd, value);
+    WriteString(fd, " (");
+    WriteString(fd, source);
+    WriteString(fd, ")\n");
+  }
+}
+
+void WriteString(int fd, const char* s) {
+  size_t len = strlen(s);
+  while (len > 0) {
+    const ssize_t n = write(fd, s, len);
+    if (n <= 0) return;
+    s += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+char* FormatUnsigned(uint64_t value, char* buf) {
+  char tmp[21];
+  int i = 0;
+  do {
+    tmp[i++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  for (int j = 0; j < i; ++j) buf[j] = tmp[i - 1 - j];
+  buf[i] = '\0';
+  return buf;
+}
+
+}  // namespace hakmem

@@ -1,0 +1,532 @@
+#include "boxes/heap/heap.h"
+
+#include <errno.h>
+#include <pthread.h>
+
+#include <cstring>
+#include <new>
+
+#include "boxes/env_gates/env_gates.h"
+#include "boxes/os_memory/os_memory.h"
+#include "boxes/prewarm/prewarm.h"
+#include "boxes/release_policy/release_policy.h"
+#include "boxes/remote_free/remote_free.h"
+#include "boxes/spinlock/spinlock.h"
+
+namespace hakmem {
+
+Heap g_empty_heap;
+__thread Heap* tls_heap __attribute__((tls_model("initial-exec"))) = &g_empty_heap;
+
+namespace {
+
+// ---- process-wide state -------------------------------------------------------
+
+SpinLock g_registry_lock;  // heap registry, pool of free heaps, heap arena
+Heap* g_registry = nullptr;
+Heap* g_free_heaps = nullptr;
+char* g_heap_arena = nullptr;
+size_t g_heap_arena_left = 0;
+
+SpinLock g_abandoned_lock;  // abandoned superslabs (taken after the registry lock)
+Superslab* g_abandoned = nullptr;
+std::atomic<size_t> g_abandoned_count{0};
+// Raised when a block is freed into an abandoned superslab or a thread abandons.
+std::atomic<uint32_t> g_abandoned_hint{0};
+
+std::atomic<int64_t> g_bytes_out{0};
+
+pthread_key_t g_thread_key;
+std::atomic<int> g_init_state{0};  // 0 = no, 1 = in progress, 2 = done
+
+void NoteBytesOut(int64_t delta) {
+  if (delta != 0) g_bytes_out.fetch_add(delta, std::memory_order_relaxed);
+}
+
+// ---- lists ---------------------------------------------------------------------
+
+void ListPush(Superslab** head, Superslab* ss) {
+  ss->prev = nullptr;
+  ss->next = *head;
+  if (*head != nullptr) (*head)->prev = ss;
+  *head = ss;
+}
+
+void ListRemove(Superslab** head, Superslab* ss) {
+  if (ss->prev != nullptr) {
+    ss->prev->next = ss->next;
+  } else {
+    *head = ss->next;
+  }
+  if (ss->next != nullptr) ss->next->prev = ss->prev;
+  ss->next = ss->prev = nullptr;
+}
+
+void HeapAttach(Heap* h, Superslab* ss) {
+  ss->in_full_list = ss->free_mask == 0;
+  ListPush(ss->in_full_list ? &h->full : &h->avail, ss);
+}
+
+void HeapDetach(Heap* h, Superslab* ss) { ListRemove(ss->in_full_list ? &h->full : &h->avail, ss); }
+
+void PartialLink(Heap* h, Slab* s) {
+  s->prev = nullptr;
+  s->next = h->partial[s->cls];
+  if (s->next != nullptr) s->next->prev = s;
+  h->partial[s->cls] = s;
+  s->in_partial = 1;
+}
+
+void PartialUnlink(Heap* h, Slab* s) {
+  if (s->prev != nullptr) {
+    s->prev->next = s->next;
+  } else {
+    h->partial[s->cls] = s->next;
+  }
+  if (s->next != nullptr) s->next->prev = s->prev;
+  s->next = s->prev = nullptr;
+  s->in_partial = 0;
+}
+
+// ---- spans -----------------------------------------------------------------------
+
+// Frees an empty span. `h` is the owner (nullptr for an abandoned superslab,
+// whose list the caller manages). Returns true when the superslab is now empty;
+// the caller then detaches and releases it.
+bool ReleaseSpan(Heap* h, Superslab* ss, Slab* s) {
+  if (h != nullptr && s->in_partial) PartialUnlink(h, s);
+  const bool was_full = ss->free_mask == 0;
+  const size_t touched = SpanTouchedBytes(s);
+  SuperslabFreeSpan(ss, s);
+  if (ss->live_spans == 0) return true;
+  ReleasePolicyFreedSpan(ss, s, touched);
+  if (h != nullptr && was_full) {
+    ListRemove(&h->full, ss);
+    ss->in_full_list = 0;
+    ListPush(&h->avail, ss);
+  }
+  return false;
+}
+
+void DetachAndRelease(Heap* h, Superslab* ss) {
+  HeapDetach(h, ss);
+  ReleasePolicyReleaseSuperslab(ss);
+}
+
+// A span of `h` has no block out any more. One empty span per class is kept
+// (when it is the class's only partial span) so that a block-by-block
+// malloc/free cycle does not map and unmap. Returns true if `ss` was released.
+bool OnSpanEmpty(Heap* h, Superslab* ss, Slab* s) {
+  Slab* head = h->partial[s->cls];
+  const bool only_partial = head == nullptr || (head == s && s->next == nullptr);
+  if (only_partial) {
+    if (!s->in_partial) PartialLink(h, s);
+    return false;
+  }
+  if (ReleaseSpan(h, ss, s)) {
+    DetachAndRelease(h, ss);
+    return true;
+  }
+  return false;
+}
+
+// Moves every remotely freed block of `s` to its free list; returns the count.
+uint32_t TakeRemote(Slab* s) {
+  void* list = RemoteTakeAll(s);
+  if (list == nullptr) return 0;
+  uint32_t n = 1;
+  void* tail = list;
+  while (*static_cast<void**>(tail) != nullptr) {
+    tail = *static_cast<void**>(tail);
+    ++n;
+  }
+  *static_cast<void**>(tail) = s->free;
+  s->free = list;
+  s->used = static_cast<uint16_t>(s->used - n);
+  NoteBytesOut(-static_cast<int64_t>(n) * s->block_size);
+  return n;
+}
+
+// Collects `s`'s remote frees for its owner `h`. Returns true if `ss` was released.
+bool CollectSpan(Heap* h, Superslab* ss, Slab* s) {
+  if (TakeRemote(s) == 0) return false;
+  if (s->used == 0) return OnSpanEmpty(h, ss, s);
+  if (!s->in_partial) PartialLink(h, s);
+  return false;
+}
+
+// Collects every span of `ss`; returns true if anything was collected.
+bool CollectSuperslab(Heap* h, Superslab* ss) {
+  bool any = false;
+  for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
+    if (ss->span_of[i] != i) continue;
+    Slab* s = &ss->slabs[i];
+    if (s->remote.load(std::memory_order_relaxed) == nullptr) continue;
+    any = true;
+    if (CollectSpan(h, ss, s)) break;  // released: nothing left to look at
+  }
+  return any;
+}
+
+bool CollectRemote(Heap* h) {
+  h->remote_hint.exchange(0, std::memory_order_acq_rel);
+  bool any = false;
+  for (Superslab** list : {&h->full, &h->avail}) {
+    for (Superslab* ss = *list; ss != nullptr;) {
+      Superslab* next = ss->next;
+      any |= CollectSuperslab(h, ss);
+      ss = next;
+    }
+  }
+  return any;
+}
+
+// Moves up to `want` blocks of `s` into `bin`: its free list first, then
+// blocks cut in address order from the span's never-used tail.
+uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
+  uint32_t n = 0;
+  while (n < want && s->free != nullptr) {
+    void* b = s->free;
+    s->free = *static_cast<void**>(b);
+    *static_cast<void**>(b) = bin->head;
+    bin->head = b;
+    ++n;
+  }
+  uint32_t fresh = static_cast<uint32_t>(s->capacity - s->carved);
+  if (fresh > want - n) fresh = want - n;
+  if (fresh > 0) {
+    char* first = reinterpret_cast<char*>(SpanStart(s) + static_cast<uintptr_t>(s->carved) * s->block_size);
+    char* b = first;
+    for (uint32_t i = 1; i < fresh; ++i, b += s->block_size) {
+      *reinterpret_cast<void**>(b) = b + s->block_size;
+    }
+    *reinterpret_cast<void**>(b) = bin->head;
+    bin->head = first;
+    s->carved = static_cast<uint16_t>(s->carved + fresh);
+    n += fresh;
+  }
+  bin->count += n;
+  s->used = static_cast<uint16_t>(s->used + n);
+  return n;
+}
+
+Superslab* AcquireSuperslab(Heap* h) {
+  Superslab* ss = ReleasePolicyTakeSuperslab();
+  if (ss == nullptr) {
+    ss = static_cast<Superslab*>(OsMapAligned(kChunkSize, kChunkSize));
+    if (ss == nullptr) return nullptr;
+    StatsSuperslabMapped();
+  }
+  SuperslabInit(ss, h);
+  ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(ss));
+  HeapAttach(h, ss);
+  return ss;
+}
+
+bool NewSpan(Heap* h, size_t cls) {
+  Superslab* ss = h->avail;
+  Slab* s = nullptr;
+  for (; ss != nullptr; ss = ss->next) {
+    s = SuperslabCarveSpan(ss, cls);
+    if (s != nullptr) break;
+  }
+  if (s == nullptr) {
+    ss = AcquireSuperslab(h);
+    if (ss == nullptr) return false;
+    s = SuperslabCarveSpan(ss, cls);
+  }
+  if (ss->free_mask == 0) {
+    ListRemove(&h->avail, ss);
+    ss->in_full_list = 1;
+    ListPush(&h->full, ss);
+  }
+  PartialLink(h, s);
+  return true;
+}
+
+// Takes one abandoned superslab, if any, and makes `h` its owner.
+bool AdoptAbandoned(Heap* h) {
+  if (g_abandoned_count.load(std::memory_order_relaxed) == 0) return false;
+  Superslab* ss;
+  {
+    SpinLockHolder hold(g_abandoned_lock);
+    ss = g_abandoned;
+    if (ss == nullptr) return false;
+    ListRemove(&g_abandoned, ss);
+    g_abandoned_count.fetch_sub(1, std::memory_order_relaxed);
+  }
+  ss->owner.store(h, std::memory_order_release);
+  HeapAttach(h, ss);
+  // Frees that read "no owner" just before may still land: look again later.
+  h->remote_hint.fetch_add(1, std::memory_order_relaxed);
+  for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
+    if (ss->span_of[i] != i) continue;
+    Slab* s = &ss->slabs[i];
+    TakeRemote(s);
+    if (s->used == 0) {
+      if (ReleaseSpan(h, ss, s)) {
+        DetachAndRelease(h, ss);
+        return true;
+      }
+    } else if (SlabHasFree(s)) {
+      PartialLink(h, s);
+    }
+  }
+  return true;
+}
+
+// Collects remote frees into abandoned superslabs and releases what emptied.
+void ReclaimAbandoned(bool force) {
+  if (g_abandoned_hint.exchange(0, std::memory_order_acq_rel) == 0 && !force) return;
+  if (g_abandoned_count.load(std::memory_order_relaxed) == 0) return;
+  SpinLockHolder hold(g_abandoned_lock);
+  for (Superslab* ss = g_abandoned; ss != nullptr;) {
+    Superslab* next = ss->next;
+    for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
+      if (ss->span_of[i] != i) continue;
+      Slab* s = &ss->slabs[i];
+      TakeRemote(s);
+      if (s->used == 0 && ReleaseSpan(nullptr, ss, s)) {
+        ListRemove(&g_abandoned, ss);
+        g_abandoned_count.fetch_sub(1, std::memory_order_relaxed);
+        ReleasePolicyReleaseSuperslab(ss);
+        break;
+      }
+    }
+    ss = next;
+  }
+}
+
+bool Refill(Heap* h, size_t cls) {
+  Bin* bin = &h->bins[cls];
+  const uint32_t want = bin->limit / 2;
+  for (;;) {
+    uint32_t got = 0;
+    for (Slab* s = h->partial[cls]; s != nullptr && got < want;) {
+      Slab* next = s->next;
+      got += TakeFromSpan(s, bin, want - got);
+      if (!SlabHasFree(s)) PartialUnlink(h, s);
+      s = next;
+    }
+    if (got != 0) {
+      NoteBytesOut(static_cast<int64_t>(got) * static_cast<int64_t>(ClassSize(cls)));
+      HAKMEM_STAT(h->stats, cls, refills);
+      return true;
+    }
+    if (h->remote_hint.load(std::memory_order_relaxed) != 0 && CollectRemote(h)) continue;
+    if (AdoptAbandoned(h)) continue;
+    if (!NewSpan(h, cls)) return false;
+  }
+}
+
+// Returns the bin's blocks beyond `keep` to their spans.
+void FlushBin(Heap* h, size_t cls, uint32_t keep) {
+  Bin* bin = &h->bins[cls];
+  int64_t bytes = 0;
+  while (bin->count > keep && bin->head != nullptr) {
+    void* p = bin->head;
+    bin->head = *static_cast<void**>(p);
+    bin->count--;
+    Superslab* ss = SuperslabOf(p);
+    Slab* s = &ss->slabs[ss->span_of[(reinterpret_cast<uintptr_t>(p) & kChunkMask) >> kSlabShift]];
+    *static_cast<void**>(p) = s->free;
+    s->free = p;
+    bytes += s->block_size;
+    if (--s->used == 0) {
+      OnSpanEmpty(h, ss, s);
+    } else if (!s->in_partial) {
+      PartialLink(h, s);
+    }
+  }
+  if (bin->head == nullptr) bin->count = 0;
+  NoteBytesOut(-bytes);
+}
+
+// Releases every empty span of `h` (and superslabs that end up empty).
+void ReleaseEmptySpans(Heap* h) {
+  for (Superslab** list : {&h->full, &h->avail}) {
+    for (Superslab* ss = *list; ss != nullptr;) {
+      Superslab* next = ss->next;
+      for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
+        if (ss->span_of[i] != i || ss->slabs[i].used != 0) continue;
+        if (ReleaseSpan(h, ss, &ss->slabs[i])) {
+          DetachAndRelease(h, ss);
+          break;
+        }
+      }
+      ss = next;
+    }
+  }
+}
+
+void AbandonAll(Heap* h) {
+  bool abandoned_any = false;
+  for (Superslab** list : {&h->full, &h->avail}) {
+    while (*list != nullptr) {
+      Superslab* ss = *list;
+      ListRemove(list, ss);
+      for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
+        if (ss->span_of[i] != i) continue;
+        ss->slabs[i].in_partial = 0;
+        ss->slabs[i].next = ss->slabs[i].prev = nullptr;
+      }
+      ss->owner.store(nullptr, std::memory_order_release);
+      SpinLockHolder hold(g_abandoned_lock);
+      ListPush(&g_abandoned, ss);
+      g_abandoned_count.fetch_add(1, std::memory_order_relaxed);
+      abandoned_any = true;
+    }
+  }
+  for (Slab*& p : h->partial) p = nullptr;
+  if (abandoned_any) g_abandoned_hint.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ThreadExitDestructor(void* arg) { HeapThreadExit(static_cast<Heap*>(arg)); }
+
+Heap* NewHeapStorage() {
+  SpinLockHolder hold(g_registry_lock);
+  Heap* h = g_free_heaps;
+  if (h != nullptr) {
+    g_free_heaps = h->next_free;
+    return h;
+  }
+  const size_t size = (sizeof(Heap) + 63) & ~size_t{63};
+  if (g_heap_arena_left < size) {
+    constexpr size_t kArenaBytes = 1 << 20;
+    g_heap_arena = static_cast<char*>(OsMapAligned(kArenaBytes, kPageSize));
+    if (g_heap_arena == nullptr) return nullptr;
+    g_heap_arena_left = kArenaBytes;
+  }
+  h = new (g_heap_arena) Heap();
+  g_heap_arena += size;
+  g_heap_arena_left -= size;
+  h->next_in_registry = g_registry;
+  g_registry = h;
+  return h;
+}
+
+Heap* HeapCreate() {
+  HeapGlobalInit();
+  Heap* h = NewHeapStorage();
+  if (h == nullptr) return nullptr;
+  for (size_t c = 0; c < kNumClasses; ++c) {
+    h->bins[c] = Bin{nullptr, 0, BinLimitForSize(ClassSize(c))};
+    h->partial[c] = nullptr;
+  }
+  h->avail = h->full = nullptr;
+  h->next_free = nullptr;
+  h->remote_hint.store(0, std::memory_order_relaxed);
+  h->live = true;
+  // Published before pthread_setspecific, which may allocate for high keys.
+  tls_heap = h;
+  pthread_setspecific(g_thread_key, h);
+  if (PrewarmEnabled()) {
+    for (size_t c = 0; c < kPrewarmClasses; ++c) Refill(h, c);
+  }
+  return h;
+}
+
+}  // namespace
+
+void HeapGlobalInit() {
+  if (g_init_state.load(std::memory_order_acquire) == 2) return;
+  int expected = 0;
+  if (g_init_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    GlobalGates();
+    pthread_key_create(&g_thread_key, ThreadExitDestructor);
+    g_init_state.store(2, std::memory_order_release);
+    return;
+  }
+  while (g_init_state.load(std::memory_order_acquire) != 2) sched_yield();
+}
+
+void* HeapAllocSlow(size_t cls) {
+  Heap* h = tls_heap;
+  if (h == &g_empty_heap) {
+    h = HeapCreate();
+    if (h == nullptr) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+  }
+  if (h->bins[cls].head == nullptr && !Refill(h, cls)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return BinPop(&h->bins[cls]);
+}
+
+void HeapFlush(Heap* heap, size_t cls) {
+  HAKMEM_STAT(heap->stats, cls, flushes);
+  FlushBin(heap, cls, heap->bins[cls].limit / 2);
+  ReclaimAbandoned(false);
+}
+
+void HeapRemoteFree(Superslab* ss, Slab* s, void* p) {
+  // Everything read from the superslab is read before the push (see remote_free.h).
+  Heap* owner = ss->owner.load(std::memory_order_acquire);
+  const size_t cls = s->cls;
+  if (RemotePush(s, p)) {
+    if (owner != nullptr) {
+      owner->remote_hint.fetch_add(1, std::memory_order_acq_rel);
+    } else {
+      g_abandoned_hint.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+  StatsRemoteFree(cls);
+}
+
+void HeapTrim() {
+  Heap* h = tls_heap;
+  if (h != &g_empty_heap) {
+    for (size_t c = 0; c < kNumClasses; ++c) FlushBin(h, c, 0);
+    CollectRemote(h);
+    ReleaseEmptySpans(h);
+  }
+  ReclaimAbandoned(true);
+}
+
+void HeapThreadExit(Heap* h) {
+  if (h == nullptr || h == &g_empty_heap) return;
+  for (size_t c = 0; c < kNumClasses; ++c) FlushBin(h, c, 0);
+  CollectRemote(h);
+  ReleaseEmptySpans(h);
+  AbandonAll(h);
+  StatsRetire(&h->stats);
+  if (tls_heap == h) tls_heap = &g_empty_heap;
+  SpinLockHolder hold(g_registry_lock);
+  h->live = false;
+  h->next_free = g_free_heaps;
+  g_free_heaps = h;
+}
+
+void HeapForEach(void (*fn)(const Heap&, void*), void* arg) {
+  SpinLockHolder hold(g_registry_lock);
+  for (Heap* h = g_registry; h != nullptr; h = h->next_in_registry) {
+    if (h->live) fn(*h, arg);
+  }
+}
+
+size_t HeapBytesOutOfSlabs() {
+  const int64_t v = g_bytes_out.load(std::memory_order_relaxed);
+  return v > 0 ? static_cast<size_t>(v) : 0;
+}
+
+size_t HeapAbandonedSuperslabs() { return g_abandoned_count.load(std::memory_order_relaxed); }
+
+void HeapLockForFork() {
+  g_registry_lock.Lock();
+  g_abandoned_lock.Lock();
+}
+
+void HeapUnlockForFork(bool child) {
+  if (child) {
+    g_abandoned_lock.ResetAfterFork();
+    g_registry_lock.ResetAfterFork();
+  } else {
+    g_abandoned_lock.Unlock();
+    g_registry_lock.Unlock();
+  }
+}
+
+}  // namespace hakmem

@@ -1,0 +1,68 @@
+// The per-thread heap: the thread cache's bins, the partial spans of every
+// class, the superslabs the thread owns, and the slow paths that move blocks
+// between them (refill, flush, remote collection, thread exit, adoption of
+// abandoned superslabs). Spans of several slabs (classes above 8 KiB, up to
+// 256 KiB) make up the medium pool; they live in the same superslabs.
+#ifndef HAKMEM_BOXES_HEAP_HEAP_H_
+#define HAKMEM_BOXES_HEAP_HEAP_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "boxes/size_classes/size_classes.h"
+#include "boxes/stats/stats.h"
+#include "boxes/superslab/superslab.h"
+#include "boxes/thread_cache/thread_cache.h"
+
+namespace hakmem {
+
+struct Heap {
+  Bin bins[kNumClasses];
+  Slab* partial[kNumClasses];  // spans with free blocks, per class
+  Superslab* avail;            // owned superslabs with free slabs
+  Superslab* full;             // owned superslabs without
+  Heap* next_in_registry;
+  Heap* next_free;  // in the pool of heaps of exited threads
+  bool live;
+  ThreadStats stats;
+  // Other threads write here (once per batch of remote frees): own cache line.
+  alignas(64) std::atomic<uint32_t> remote_hint;
+};
+
+// The calling thread's heap. Threads start on the empty heap, whose bins are
+// always empty and which owns nothing, so the fast paths need no "initialised?"
+// test: the first malloc takes the slow path, which creates the real heap.
+extern Heap g_empty_heap;
+extern __thread Heap* tls_heap __attribute__((tls_model("initial-exec")));
+
+// Slow path of allocation for a class: makes the heap, refills, pops.
+// nullptr with errno = ENOMEM when memory is exhausted.
+void* HeapAllocSlow(size_t cls);
+// A bin went over its limit: hand half of it back to the slabs.
+void HeapFlush(Heap* heap, size_t cls);
+// Free of a block owned by another thread (or by nobody).
+void HeapRemoteFree(Superslab* ss, Slab* s, void* p);
+
+// Returns this thread's cached blocks and every empty span and superslab it can
+// find (abandoned ones too) to the OS or the policy's caches.
+void HeapTrim();
+// Thread exit: cached blocks go back, empty memory is released, the rest of the
+// thread's superslabs are abandoned for live threads to adopt.
+void HeapThreadExit(Heap* heap);
+
+// Process-wide initialisation (idempotent, allocation-free).
+void HeapGlobalInit();
+
+// Heaps of all threads, for statistics. `fn` runs under the registry lock.
+void HeapForEach(void (*fn)(const Heap&, void*), void* arg);
+// Bytes in blocks handed out of slabs (to users or thread caches).
+size_t HeapBytesOutOfSlabs();
+size_t HeapAbandonedSuperslabs();
+
+void HeapLockForFork();
+void HeapUnlockForFork(bool child);
+
+}  // namespace hakmem
+
+#endif  // HAKMEM_BOXES_HEAP_HEAP_H_

@@ -1,0 +1,174 @@
+#include "boxes/large_objects/large_objects.h"
+
+#include <errno.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "boxes/env_gates/env_gates.h"
+#include "boxes/os_memory/os_memory.h"
+#include "boxes/release_policy/release_policy.h"
+#include "boxes/spinlock/spinlock.h"
+#include "boxes/superslab/superslab.h"
+
+namespace hakmem {
+namespace {
+
+// Alignments up to this place the object inside the first chunk, after the
+// header; larger ones start the object on a chunk and put the header below it.
+constexpr size_t kMaxInChunkAlignment = kChunkSize / 2;
+
+struct CachedSpan {
+  void* base;
+  size_t size;
+  bool zeroed;
+};
+constexpr size_t kCacheSlots = 16;
+
+SpinLock g_lock;
+CachedSpan g_cache[kCacheSlots];
+size_t g_cache_count = 0;
+size_t g_cache_bytes = 0;
+std::atomic<size_t> g_live_count{0};
+std::atomic<size_t> g_live_bytes{0};
+
+size_t RoundUp(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
+
+// A cached mapping of at least `size` bytes and at most twice that.
+bool TakeCached(size_t size, CachedSpan* out) {
+  SpinLockHolder hold(g_lock);
+  size_t best = kCacheSlots;
+  for (size_t i = 0; i < g_cache_count; ++i) {
+    if (g_cache[i].size >= size && g_cache[i].size / 2 <= size &&
+        (best == kCacheSlots || g_cache[i].size < g_cache[best].size)) {
+      best = i;
+    }
+  }
+  if (best == kCacheSlots) return false;
+  *out = g_cache[best];
+  g_cache[best] = g_cache[--g_cache_count];
+  g_cache_bytes -= out->size;
+  return true;
+}
+
+// Keeps the mapping for reuse when the policy allows; false: caller unmaps.
+bool PutCached(void* base, size_t size) {
+  const Gates& g = GlobalGates();
+  const size_t budget = g.large_cache_mb << 20;
+  bool zeroed = false;
+  if (LeanOverTarget()) {
+    if (g.lean_decommit == Decommit::kNone) return false;
+    zeroed = OsDecommit(base, size, g.lean_decommit);
+  }
+  SpinLockHolder hold(g_lock);
+  if (size > budget) return false;
+  // Evicting older spans to fit is left to the caller: only keep what fits.
+  if (g_cache_count == kCacheSlots || g_cache_bytes + size > budget) return false;
+  g_cache[g_cache_count++] = CachedSpan{base, size, zeroed};
+  g_cache_bytes += size;
+  return true;
+}
+
+}  // namespace
+
+void* LargeAlloc(size_t size, size_t alignment, bool zero) {
+  if (alignment < kPageSize) alignment = kPageSize;
+  const bool huge_aligned = alignment > kMaxInChunkAlignment;
+  const size_t offset = huge_aligned ? alignment : (alignment > kPageSize ? alignment : kPageSize);
+  if (size > (size_t{1} << kAddressBits) - offset - kChunkSize) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  const size_t map_size = RoundUp(offset + size, kPageSize);
+  CachedSpan span{nullptr, 0, true};
+  if (huge_aligned || !TakeCached(map_size, &span)) {
+    span.base = OsMapAligned(map_size, huge_aligned ? alignment : kChunkSize);
+    if (span.base == nullptr) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    span.size = map_size;
+    span.zeroed = true;
+  }
+  char* base = static_cast<char*>(span.base);
+  char* user = base + offset;
+  LargeHeader* h = reinterpret_cast<LargeHeader*>(huge_aligned ? user - kPageSize : base);
+  h->magic = kLargeMagic;
+  h->map_base = base;
+  h->map_size = span.size;
+  h->user = user;
+  h->usable = span.size - offset;
+  if (huge_aligned) {
+    ChunkMapSet(g_huge_aligned_map, reinterpret_cast<uintptr_t>(user));
+    ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(user));
+  } else {
+    ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(base));
+  }
+  if (zero && !span.zeroed) memset(user, 0, h->usable);
+  g_live_count.fetch_add(1, std::memory_order_relaxed);
+  g_live_bytes.fetch_add(h->usable, std::memory_order_relaxed);
+  return user;
+}
+
+LargeHeader* LargeHeaderOf(const void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  LargeHeader* h;
+  if ((a & kChunkMask) == 0) {
+    if (!ChunkMapTest(g_huge_aligned_map, a)) return nullptr;
+    h = reinterpret_cast<LargeHeader*>(a - kPageSize);
+  } else {
+    h = reinterpret_cast<LargeHeader*>(a & ~kChunkMask);
+  }
+  if (h->magic != kLargeMagic || h->user != p) return nullptr;
+  return h;
+}
+
+void LargeFree(LargeHeader* h) {
+  void* base = h->map_base;
+  const size_t size = h->map_size;
+  const uintptr_t user = reinterpret_cast<uintptr_t>(h->user);
+  g_live_count.fetch_sub(1, std::memory_order_relaxed);
+  g_live_bytes.fetch_sub(h->usable, std::memory_order_relaxed);
+  h->magic = 0;  // a second free of the same pointer is recognised as invalid
+  if ((user & kChunkMask) == 0) {
+    ChunkMapClear(g_huge_aligned_map, user);
+    ChunkMapClear(g_chunk_map, user);
+    OsUnmap(base, size);
+    return;
+  }
+  if (!PutCached(base, size)) {
+    ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
+    OsUnmap(base, size);
+  }
+}
+
+size_t LargeDrainCache() {
+  CachedSpan spans[kCacheSlots];
+  size_t n;
+  {
+    SpinLockHolder hold(g_lock);
+    n = g_cache_count;
+    memcpy(spans, g_cache, n * sizeof(CachedSpan));
+    g_cache_count = 0;
+    g_cache_bytes = 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(spans[i].base));
+    OsUnmap(spans[i].base, spans[i].size);
+  }
+  return n;
+}
+
+size_t LargeLiveCount() { return g_live_count.load(std::memory_order_relaxed); }
+size_t LargeLiveBytes() { return g_live_bytes.load(std::memory_order_relaxed); }
+
+void LargeLockForFork() { g_lock.Lock(); }
+void LargeUnlockForFork(bool child) {
+  if (child) {
+    g_lock.ResetAfterFork();
+  } else {
+    g_lock.Unlock();
+  }
+}
+
+}  // namespace hakmem

@@ -1,0 +1,109 @@
+#include "boxes/os_memory/os_memory.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "boxes/fault_injection/fault_injection.h"
+
+namespace hakmem {
+namespace {
+
+// Relaxed: counters are statistics, read racily; they sit on slow paths.
+std::atomic<uint64_t> g_mmap_calls{0};
+std::atomic<uint64_t> g_munmap_calls{0};
+std::atomic<uint64_t> g_madvise_calls{0};
+std::atomic<uint64_t> g_madvise_skipped{0};
+std::atomic<uint64_t> g_mmap_bytes{0};
+std::atomic<uint64_t> g_munmap_bytes{0};
+std::atomic<uint64_t> g_madvise_bytes{0};
+
+void Count(std::atomic<uint64_t>& calls, std::atomic<uint64_t>& bytes, size_t n) {
+  calls.fetch_add(1, std::memory_order_relaxed);
+  bytes.fetch_add(n, std::memory_order_relaxed);
+}
+
+void* RawMap(void* hint, size_t size) {
+  if (FaultInjectionShouldFailMap()) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  void* p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  Count(g_mmap_calls, g_mmap_bytes, size);
+  if (p == MAP_FAILED) {
+    g_mmap_bytes.fetch_sub(size, std::memory_order_relaxed);
+    return nullptr;
+  }
+  return p;
+}
+
+void RawUnmap(void* addr, size_t size) {
+  if (size == 0) return;
+  munmap(addr, size);
+  Count(g_munmap_calls, g_munmap_bytes, size);
+}
+
+// Where the last aligned mapping ended: the next one is tried right after it,
+// which usually yields an aligned region with a single mmap.
+std::atomic<uintptr_t> g_next_hint{0};
+
+}  // namespace
+
+void* OsMapAligned(size_t size, size_t alignment) {
+  const uintptr_t hint = g_next_hint.load(std::memory_order_relaxed);
+  if (hint != 0 && hint % alignment == 0) {
+    void* p = RawMap(reinterpret_cast<void*>(hint), size);
+    if (p == nullptr) return nullptr;
+    if (reinterpret_cast<uintptr_t>(p) % alignment == 0) {
+      g_next_hint.store(reinterpret_cast<uintptr_t>(p) + size, std::memory_order_relaxed);
+      return p;
+    }
+    RawUnmap(p, size);
+  }
+  // Over-map and trim to the alignment.
+  const size_t padded = size + alignment;
+  if (padded < size) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  char* raw = static_cast<char*>(RawMap(nullptr, padded));
+  if (raw == nullptr) return nullptr;
+  const uintptr_t start = (reinterpret_cast<uintptr_t>(raw) + alignment - 1) & ~(alignment - 1);
+  char* aligned = reinterpret_cast<char*>(start);
+  RawUnmap(raw, static_cast<size_t>(aligned - raw));
+  RawUnmap(aligned + size, static_cast<size_t>(raw + padded - (aligned + size)));
+  g_next_hint.store(start + size, std::memory_order_relaxed);
+  return aligned;
+}
+
+void OsUnmap(void* addr, size_t size) { RawUnmap(addr, size); }
+
+bool OsDecommit(void* addr, size_t size, Decommit how) {
+  if (how == Decommit::kNone || size == 0) return false;
+  const int advice = how == Decommit::kFree ? MADV_FREE : MADV_DONTNEED;
+  const int rc = madvise(addr, size, advice);
+  Count(g_madvise_calls, g_madvise_bytes, size);
+  return rc == 0 && how == Decommit::kDontNeed;
+}
+
+void OsNoteDecommitSkipped() { g_madvise_skipped.fetch_add(1, std::memory_order_relaxed); }
+
+OsCounters OsCountersSnapshot() {
+  return OsCounters{
+      g_mmap_calls.load(std::memory_order_relaxed),    g_munmap_calls.load(std::memory_order_relaxed),
+      g_madvise_calls.load(std::memory_order_relaxed), g_madvise_skipped.load(std::memory_order_relaxed),
+      g_mmap_bytes.load(std::memory_order_relaxed),    g_munmap_bytes.load(std::memory_order_relaxed),
+      g_madvise_bytes.load(std::memory_order_relaxed),
+  };
+}
+
+size_t OsMappedBytes() {
+  const uint64_t mapped = g_mmap_bytes.load(std::memory_order_relaxed);
+  const uint64_t unmapped = g_munmap_bytes.load(std::memory_order_relaxed);
+  return mapped > unmapped ? static_cast<size_t>(mapped - unmapped) : 0;
+}
+
+}  // namespace hakmem

@@ -1,0 +1,42 @@
+// OS memory: every mmap/munmap/madvise the allocator makes goes through here,
+// so the calls can be counted (in every profile: the syscall budget is measured
+// on FAST builds) and made to fail on purpose (boxes/fault_injection).
+#ifndef HAKMEM_BOXES_OS_MEMORY_OS_MEMORY_H_
+#define HAKMEM_BOXES_OS_MEMORY_OS_MEMORY_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace hakmem {
+
+inline constexpr size_t kPageSize = 4096;
+
+struct OsCounters {
+  uint64_t mmap_calls;
+  uint64_t munmap_calls;
+  uint64_t madvise_calls;
+  uint64_t madvise_skipped;  // decommits the policy chose not to make
+  uint64_t mmap_bytes;
+  uint64_t munmap_bytes;
+  uint64_t madvise_bytes;
+};
+
+// How released memory is handed back while keeping its mapping.
+enum class Decommit { kNone, kDontNeed, kFree };
+
+// Maps `size` bytes (a multiple of kPageSize) aligned to `alignment` (a power of
+// two >= kPageSize). Returns nullptr on failure (errno set by the kernel).
+void* OsMapAligned(size_t size, size_t alignment);
+void OsUnmap(void* addr, size_t size);
+// Gives the pages back to the OS; the range stays mapped. Returns true when the
+// contents are now zero (MADV_DONTNEED on private anonymous memory).
+bool OsDecommit(void* addr, size_t size, Decommit how);
+void OsNoteDecommitSkipped();
+
+OsCounters OsCountersSnapshot();
+// Bytes currently mapped by the allocator.
+size_t OsMappedBytes();
+
+}  // namespace hakmem
+
+#endif  // HAKMEM_BOXES_OS_MEMORY_OS_MEMORY_H_

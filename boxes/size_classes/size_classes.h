@@ -1,0 +1,77 @@
+// Size classes: the block sizes the slab allocator serves.
+//
+//  * tiny:   16..1024 B in 16 B steps (64 classes): waste < 16 B per block.
+//  * small/medium: 1280 B..256 KiB, four classes per power of two (32 classes):
+//    a request is rounded up by less than 25 % of itself.
+//  * larger requests are large objects (boxes/large_objects).
+// Every class size is a multiple of 16, so every block is aligned to
+// alignof(max_align_t); class sizes above 1 KiB are multiples of a quarter of
+// their power of two, which aligned allocation relies on.
+#ifndef HAKMEM_BOXES_SIZE_CLASSES_SIZE_CLASSES_H_
+#define HAKMEM_BOXES_SIZE_CLASSES_SIZE_CLASSES_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace hakmem {
+
+inline constexpr size_t kNumTinyClasses = 64;
+inline constexpr size_t kNumClasses = 96;
+inline constexpr size_t kMaxTinySize = 1024;
+inline constexpr size_t kMaxSlabSize = 256 * 1024;
+// Requests up to this size find their class with one table lookup.
+inline constexpr size_t kLookupMaxSize = 4096;
+
+constexpr size_t ClassSizeOf(size_t cls) {
+  if (cls < kNumTinyClasses) return (cls + 1) * 16;
+  const size_t j = cls - kNumTinyClasses;
+  return (5 + (j & 3)) << (8 + j / 4);
+}
+
+// The smallest class whose size is >= `size` (size <= kMaxSlabSize).
+constexpr size_t ComputeClass(size_t size) {
+  if (size <= kMaxTinySize) return size == 0 ? 0 : (size - 1) >> 4;
+  const size_t s = size - 1;
+  const size_t log2 = 63 - static_cast<size_t>(__builtin_clzll(s));
+  return kNumTinyClasses + (log2 - 10) * 4 + ((s >> (log2 - 2)) & 3);
+}
+
+namespace size_classes_internal {
+
+constexpr std::array<uint8_t, kLookupMaxSize / 16 + 1> MakeLookup() {
+  std::array<uint8_t, kLookupMaxSize / 16 + 1> lut{};
+  for (size_t i = 0; i < lut.size(); ++i) lut[i] = static_cast<uint8_t>(ComputeClass(i * 16));
+  return lut;
+}
+
+constexpr std::array<uint32_t, kNumClasses> MakeSizes() {
+  std::array<uint32_t, kNumClasses> sizes{};
+  for (size_t c = 0; c < kNumClasses; ++c) sizes[c] = static_cast<uint32_t>(ClassSizeOf(c));
+  return sizes;
+}
+
+inline constexpr auto kLookup = MakeLookup();
+inline constexpr auto kSizes = MakeSizes();
+
+}  // namespace size_classes_internal
+
+// Fast path: size <= kLookupMaxSize.
+inline size_t SmallSizeClass(size_t size) {
+  return size_classes_internal::kLookup[(size + 15) >> 4];
+}
+
+inline size_t SizeClass(size_t size) {
+  return size <= kLookupMaxSize ? SmallSizeClass(size) : ComputeClass(size);
+}
+
+inline size_t ClassSize(size_t cls) { return size_classes_internal::kSizes[cls]; }
+
+static_assert(ClassSizeOf(kNumTinyClasses - 1) == kMaxTinySize);
+static_assert(ClassSizeOf(kNumTinyClasses) == 1280);
+static_assert(ClassSizeOf(kNumClasses - 1) == kMaxSlabSize);
+static_assert(ComputeClass(kMaxSlabSize) == kNumClasses - 1);
+
+}  // namespace hakmem
+
+#endif  // HAKMEM_BOXES_SIZE_CLASSES_SIZE_CLASSES_H_

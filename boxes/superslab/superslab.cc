@@ -1,0 +1,81 @@
+#include "boxes/superslab/superslab.h"
+
+#include <cstring>
+
+#include "boxes/size_classes/size_classes.h"
+
+namespace hakmem {
+
+std::atomic<uint64_t> g_chunk_map[kChunkMapWords];
+std::atomic<uint64_t> g_huge_aligned_map[kChunkMapWords];
+
+void SuperslabInit(Superslab* ss, Heap* owner) {
+  ss->magic = kSuperslabMagic;
+  ss->free_mask = kAllSlabsFree;
+  ss->owner.store(owner, std::memory_order_relaxed);
+  ss->next = ss->prev = nullptr;
+  ss->live_spans = 0;
+  ss->in_full_list = 0;
+  ss->decommitted = 0;
+  memset(ss->span_of, kNoSpan, sizeof(ss->span_of));
+  for (Slab& s : ss->slabs) {
+    s.nslabs = 0;
+    s.in_partial = 0;
+    s.free = nullptr;
+    s.remote.store(nullptr, std::memory_order_relaxed);
+  }
+}
+
+uint32_t SpanSlabsForClass(size_t cls) {
+  const size_t bytes = 8 * ClassSize(cls);
+  const size_t slabs = (bytes + kSlabSize - 1) / kSlabSize;
+  return slabs == 0 ? 1 : slabs > kSlabsPerSuperslab ? kSlabsPerSuperslab : static_cast<uint32_t>(slabs);
+}
+
+Slab* SuperslabCarveSpan(Superslab* ss, size_t cls) {
+  const uint32_t n = SpanSlabsForClass(cls);
+  // Bit i of `runs` is set when slabs i..i+n-1 are all free.
+  uint64_t runs = ss->free_mask;
+  for (uint32_t i = 1; i < n && runs != 0; ++i) runs &= static_cast<uint64_t>(ss->free_mask) >> i;
+  if (runs == 0) return nullptr;
+  const uint32_t first = static_cast<uint32_t>(__builtin_ctzll(runs));
+  const uint32_t bits = n == 32 ? kAllSlabsFree : ((1u << n) - 1) << first;
+  ss->free_mask &= ~bits;
+  ss->live_spans++;
+  for (uint32_t i = first; i < first + n; ++i) ss->span_of[i] = static_cast<uint8_t>(first);
+
+  Slab* s = &ss->slabs[first];
+  const uintptr_t span_begin = reinterpret_cast<uintptr_t>(ss) + first * kSlabSize;
+  const uintptr_t span_end = span_begin + n * kSlabSize;
+  const uintptr_t start = first == 0 ? span_begin + kSuperslabHeaderSize : span_begin;
+  s->start_offset = static_cast<uint32_t>(start - reinterpret_cast<uintptr_t>(ss));
+  s->block_size = static_cast<uint32_t>(ClassSize(cls));
+  s->div_magic = ((uint64_t{1} << 40) + s->block_size - 1) / s->block_size;
+  s->capacity = static_cast<uint16_t>((span_end - start) / s->block_size);
+  s->used = 0;
+  s->carved = 0;
+  s->cls = static_cast<uint16_t>(cls);
+  s->first = static_cast<uint8_t>(first);
+  s->nslabs = static_cast<uint8_t>(n);
+  s->in_partial = 0;
+  s->free = nullptr;
+  s->next = s->prev = nullptr;
+  s->remote.store(nullptr, std::memory_order_relaxed);
+  return s;
+}
+
+void SuperslabFreeSpan(Superslab* ss, Slab* s) {
+  const uint32_t n = s->nslabs;
+  const uint32_t bits = n == 32 ? kAllSlabsFree : ((1u << n) - 1) << s->first;
+  for (uint32_t i = s->first; i < s->first + n; ++i) ss->span_of[i] = kNoSpan;
+  ss->free_mask |= bits;
+  ss->live_spans--;
+  s->nslabs = 0;
+  s->free = nullptr;
+}
+
+size_t SpanTouchedBytes(const Slab* s) {
+  return static_cast<size_t>(s->carved) * s->block_size;
+}
+
+}  // namespace hakmem

@@ -1,0 +1,122 @@
+// SuperSlabs: 2 MiB naturally aligned regions carved into 64 KiB slabs; a span
+// of one or more slabs serves one size class. From any pointer, its superslab
+// is `ptr & ~(2 MiB - 1)` and its span is found through `span_of`: no
+// per-object header, no hash lookup, no lock on free.
+//
+// The chunk map records which 2 MiB chunks hold hakmem memory, so a pointer
+// hakmem did not hand out is recognised before anything is read from it.
+#ifndef HAKMEM_BOXES_SUPERSLAB_SUPERSLAB_H_
+#define HAKMEM_BOXES_SUPERSLAB_SUPERSLAB_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace hakmem {
+
+struct Heap;
+
+inline constexpr size_t kChunkShift = 21;
+inline constexpr size_t kChunkSize = size_t{1} << kChunkShift;
+inline constexpr uintptr_t kChunkMask = kChunkSize - 1;
+inline constexpr size_t kSlabShift = 16;
+inline constexpr size_t kSlabSize = size_t{1} << kSlabShift;
+inline constexpr size_t kSlabsPerSuperslab = kChunkSize / kSlabSize;
+// Slab 0 starts after the header; no block or large object starts before it.
+inline constexpr size_t kSuperslabHeaderSize = 4096;
+inline constexpr uint32_t kSuperslabMagic = 0x534b4148;  // "HAKS"
+inline constexpr uint32_t kLargeMagic = 0x4c4b4148;      // "HAKL"
+inline constexpr uint8_t kNoSpan = 0xff;
+inline constexpr uint32_t kAllSlabsFree = 0xffffffffu;
+
+// One span: 1..32 consecutive slabs serving one size class. Its metadata lives
+// in the superslab's header, so SuperslabOf(slab) is its superslab.
+struct Slab {
+  void* free;                 // owner-only free list
+  std::atomic<void*> remote;  // blocks freed by other threads (multi-producer)
+  Slab* next;                 // owner heap's partial list of this class
+  Slab* prev;
+  // ceil(2^40 / block_size): offset / block_size by a multiply, exact for every
+  // offset inside a superslab, to validate pointers without a division.
+  uint64_t div_magic;
+  uint32_t start_offset;  // first block, from the superslab's start
+  uint32_t block_size;    // the class size
+  uint16_t capacity;      // blocks in the span
+  uint16_t used;          // blocks out of the slab: with the user or in a thread cache
+  uint16_t carved;        // blocks cut from the never-used tail so far
+  uint16_t cls;
+  uint8_t first;       // index of the span's first slab
+  uint8_t nslabs;      // span length; 0 when this slab heads no span
+  uint8_t in_partial;  // linked in the owner's partial list
+};
+static_assert(sizeof(Slab) <= 64);
+
+struct alignas(64) Superslab {
+  uint32_t magic;
+  uint32_t free_mask;  // bit i: slab i belongs to no span
+  std::atomic<Heap*> owner;  // nullptr while abandoned or cached
+  Superslab* next;     // in the owner's list, the abandoned list or the cache
+  Superslab* prev;
+  uint32_t live_spans;
+  uint8_t in_full_list;  // owner keeps superslabs without free slabs apart
+  uint8_t decommitted;   // cached with its pages given back to the OS
+  uint8_t span_of[kSlabsPerSuperslab];  // slab index -> first slab of its span
+  alignas(64) Slab slabs[kSlabsPerSuperslab];
+};
+static_assert(sizeof(Superslab) <= kSuperslabHeaderSize);
+
+inline Superslab* SuperslabOf(const void* p) {
+  return reinterpret_cast<Superslab*>(reinterpret_cast<uintptr_t>(p) & ~kChunkMask);
+}
+
+// ---- chunk map ---------------------------------------------------------------
+// One bit per 2 MiB chunk of the 47-bit user address space (8 MiB of bss,
+// touched only where hakmem maps memory).
+inline constexpr size_t kAddressBits = 47;
+inline constexpr size_t kChunkMapWords = (size_t{1} << (kAddressBits - kChunkShift)) / 64;
+
+extern std::atomic<uint64_t> g_chunk_map[kChunkMapWords];
+// Chunks whose first byte is a large object aligned to >= 2 MiB (header just below).
+extern std::atomic<uint64_t> g_huge_aligned_map[kChunkMapWords];
+
+inline bool ChunkMapTest(const std::atomic<uint64_t>* map, uintptr_t addr) {
+  if (addr >> kAddressBits) return false;
+  const uintptr_t chunk = addr >> kChunkShift;
+  return (map[chunk >> 6].load(std::memory_order_relaxed) >> (chunk & 63)) & 1;
+}
+inline void ChunkMapSet(std::atomic<uint64_t>* map, uintptr_t addr) {
+  const uintptr_t chunk = addr >> kChunkShift;
+  map[chunk >> 6].fetch_or(uint64_t{1} << (chunk & 63), std::memory_order_release);
+}
+inline void ChunkMapClear(std::atomic<uint64_t>* map, uintptr_t addr) {
+  const uintptr_t chunk = addr >> kChunkShift;
+  map[chunk >> 6].fetch_and(~(uint64_t{1} << (chunk & 63)), std::memory_order_release);
+}
+
+// ---- superslab operations (owner-only or under the lock that stands for it) --
+
+// Fresh header for a superslab mapped (or reused) at `ss`.
+void SuperslabInit(Superslab* ss, Heap* owner);
+// Slabs per span for a class: enough for at least 8 blocks.
+uint32_t SpanSlabsForClass(size_t cls);
+// Carves a span for `cls` if `ss` has room; nullptr otherwise.
+Slab* SuperslabCarveSpan(Superslab* ss, size_t cls);
+// Returns the span's slabs to the superslab. The span must be empty.
+void SuperslabFreeSpan(Superslab* ss, Slab* s);
+// Bytes of the span actually touched (for decommit).
+size_t SpanTouchedBytes(const Slab* s);
+inline uintptr_t SpanStart(const Slab* s) {
+  return reinterpret_cast<uintptr_t>(SuperslabOf(s)) + s->start_offset;
+}
+// True when `offset_in_chunk` is the start of a block of `s` that was handed out
+// at some point (not a block boundary that was never carved, not an interior).
+inline bool IsBlockStart(const Slab* s, uintptr_t offset_in_chunk) {
+  const uint64_t rel = offset_in_chunk - s->start_offset;
+  const uint64_t index = (rel * s->div_magic) >> 40;
+  return index * s->block_size == rel && index < s->carved;
+}
+inline bool SlabHasFree(const Slab* s) { return s->free != nullptr || s->carved < s->capacity; }
+
+}  // namespace hakmem
+
+#endif  // HAKMEM_BOXES_SUPERSLAB_SUPERSLAB_H_
