@@ -6,20 +6,19 @@
 #include "boxes/heap/heap.h"
 #include "boxes/large_objects/large_objects.h"
 #include "boxes/os_memory/os_memory.h"
-#include "boxes/stats/stats.h"
+#include "boxes/superslab/superslab.h"
 
 namespace hakmem {
 
 void HeapInfoGet(hak_heap_info* out) {
   const size_t mapped = OsMappedBytes();
-  const size_t in_use = HeapBytesOutOfSlabs() + LargeLiveBytes();
+  const size_t out_of_slabs = HeapBytesOutOfSlabs();
+  const size_t cached = HeapBytesInThreadCaches();
+  const size_t in_use = (out_of_slabs > cached ? out_of_slabs - cached : 0) + LargeLiveBytes();
   out->mapped_bytes = mapped;
   out->in_use_bytes = in_use;
   out->free_bytes = mapped > in_use ? mapped - in_use : 0;
-  StatsSnapshot snapshot{};
-  StatsGlobal(&snapshot);
-  // Counted by the stats box; 0 where it is compiled out.
-  out->superslabs_live = snapshot.superslabs_live;
+  out->superslabs_live = SuperslabsLive();
   out->large_live = LargeLiveCount();
 }
 

@@ -215,7 +215,7 @@ Superslab* AcquireSuperslab(Heap* h) {
   if (ss == nullptr) {
     ss = static_cast<Superslab*>(OsMapAligned(kChunkSize, kChunkSize));
     if (ss == nullptr) return nullptr;
-    StatsSuperslabMapped();
+    SuperslabNoteMapped();
   }
   SuperslabInit(ss, h);
   ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(ss));
@@ -510,6 +510,20 @@ void HeapForEach(void (*fn)(const Heap&, void*), void* arg) {
 size_t HeapBytesOutOfSlabs() {
   const int64_t v = g_bytes_out.load(std::memory_order_relaxed);
   return v > 0 ? static_cast<size_t>(v) : 0;
+}
+
+__attribute__((no_sanitize("thread"))) size_t HeapBytesInThreadCaches() {
+  size_t bytes = 0;
+  HeapForEach(
+      [](const Heap& h, void* arg) {
+        size_t sum = 0;
+        for (size_t c = 0; c < kNumClasses; ++c) {
+          sum += static_cast<size_t>(__atomic_load_n(&h.bins[c].count, __ATOMIC_RELAXED)) * ClassSize(c);
+        }
+        *static_cast<size_t*>(arg) += sum;
+      },
+      &bytes);
+  return bytes;
 }
 
 size_t HeapAbandonedSuperslabs() { return g_abandoned_count.load(std::memory_order_relaxed); }

@@ -58,6 +58,9 @@ void HeapGlobalInit();
 void HeapForEach(void (*fn)(const Heap&, void*), void* arg);
 // Bytes in blocks handed out of slabs (to users or thread caches).
 size_t HeapBytesOutOfSlabs();
+// Bytes sitting in the thread caches of live threads (read without
+// synchronising with their owners: a statistic, exact only when they are idle).
+size_t HeapBytesInThreadCaches();
 size_t HeapAbandonedSuperslabs();
 
 void HeapLockForFork();

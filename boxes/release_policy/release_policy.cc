@@ -17,7 +17,7 @@ std::atomic<size_t> g_decommitted_bytes{0};
 
 void Unmap(Superslab* ss) {
   ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(ss));
-  StatsSuperslabUnmapped();
+  SuperslabNoteUnmapped();
   OsUnmap(ss, kChunkSize);
 }
 

@@ -8,19 +8,7 @@ struct GlobalCounters {
   std::atomic<uint64_t> allocs, frees, refills, flushes, remote_frees;
 };
 GlobalCounters g_classes[kNumClasses];
-std::atomic<uint64_t> g_superslabs_live{0};
-std::atomic<uint64_t> g_superslabs_peak{0};
-
 }  // namespace
-
-void StatsSuperslabMapped() {
-  const uint64_t live = g_superslabs_live.fetch_add(1, std::memory_order_relaxed) + 1;
-  uint64_t peak = g_superslabs_peak.load(std::memory_order_relaxed);
-  while (live > peak && !g_superslabs_peak.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
-  }
-}
-
-void StatsSuperslabUnmapped() { g_superslabs_live.fetch_sub(1, std::memory_order_relaxed); }
 
 void StatsRemoteFree(size_t cls) { g_classes[cls].remote_frees.fetch_add(1, std::memory_order_relaxed); }
 
@@ -53,8 +41,6 @@ void StatsGlobal(StatsSnapshot* out) {
     out->classes[c].flushes += g_classes[c].flushes.load(std::memory_order_relaxed);
     out->classes[c].remote_frees += g_classes[c].remote_frees.load(std::memory_order_relaxed);
   }
-  out->superslabs_live = g_superslabs_live.load(std::memory_order_relaxed);
-  out->superslabs_peak = g_superslabs_peak.load(std::memory_order_relaxed);
 }
 
 }  // namespace hakmem

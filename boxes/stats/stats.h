@@ -1,5 +1,5 @@
 // Stats (OBSERVE): per size class allocs, frees, refills, flushes and remote
-// frees; superslabs live and peak. Compiled out in FAST and BALANCED, where
+// frees. Compiled out in FAST and BALANCED, where
 // every function below is an empty inline and no counter exists.
 // OS call counters are not here: they live in boxes/os_memory, in every profile.
 #ifndef HAKMEM_BOXES_STATS_STATS_H_
@@ -23,8 +23,6 @@ struct ClassStats {
 
 struct StatsSnapshot {
   ClassStats classes[kNumClasses];
-  uint64_t superslabs_live;
-  uint64_t superslabs_peak;
 };
 
 #if HAKMEM_STATS_ENABLED
@@ -43,22 +41,18 @@ inline void StatsBump(std::atomic<uint64_t>& c) {
 }
 #define HAKMEM_STAT(thread_stats, cls, field) ::hakmem::StatsBump((thread_stats).classes[cls].field)
 
-void StatsSuperslabMapped();
-void StatsSuperslabUnmapped();
 // Remote frees are counted by the freeing thread, which has no heap of the owner.
 void StatsRemoteFree(size_t cls);
 // Folds a dying thread's counters into the process totals.
 void StatsRetire(ThreadStats* stats);
 // Adds the counters of one live thread into `out`.
 void StatsAccumulate(const ThreadStats& stats, StatsSnapshot* out);
-// Process totals (retired threads, remote frees, superslabs).
+// Process totals (retired threads, remote frees).
 void StatsGlobal(StatsSnapshot* out);
 #else
 inline constexpr bool kStatsEnabled = false;
 struct ThreadStats {};
 #define HAKMEM_STAT(thread_stats, cls, field) ((void)0)
-inline void StatsSuperslabMapped() {}
-inline void StatsSuperslabUnmapped() {}
 inline void StatsRemoteFree(size_t) {}
 inline void StatsRetire(ThreadStats*) {}
 inline void StatsAccumulate(const ThreadStats&, StatsSnapshot*) {}

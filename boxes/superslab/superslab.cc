@@ -9,6 +9,21 @@ namespace hakmem {
 std::atomic<uint64_t> g_chunk_map[kChunkMapWords];
 std::atomic<uint64_t> g_huge_aligned_map[kChunkMapWords];
 
+namespace {
+std::atomic<size_t> g_superslabs_live{0};
+std::atomic<size_t> g_superslabs_peak{0};
+}  // namespace
+
+void SuperslabNoteMapped() {
+  const size_t live = g_superslabs_live.fetch_add(1, std::memory_order_relaxed) + 1;
+  size_t peak = g_superslabs_peak.load(std::memory_order_relaxed);
+  while (live > peak && !g_superslabs_peak.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  }
+}
+void SuperslabNoteUnmapped() { g_superslabs_live.fetch_sub(1, std::memory_order_relaxed); }
+size_t SuperslabsLive() { return g_superslabs_live.load(std::memory_order_relaxed); }
+size_t SuperslabsPeak() { return g_superslabs_peak.load(std::memory_order_relaxed); }
+
 void SuperslabInit(Superslab* ss, Heap* owner) {
   ss->magic = kSuperslabMagic;
   ss->free_mask = kAllSlabsFree;

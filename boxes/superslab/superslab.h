@@ -93,6 +93,13 @@ inline void ChunkMapClear(std::atomic<uint64_t>* map, uintptr_t addr) {
   map[chunk >> 6].fetch_and(~(uint64_t{1} << (chunk & 63)), std::memory_order_release);
 }
 
+// Superslabs mapped from the OS right now, and the most ever (every profile:
+// updated only when a superslab is mapped or unmapped).
+void SuperslabNoteMapped();
+void SuperslabNoteUnmapped();
+size_t SuperslabsLive();
+size_t SuperslabsPeak();
+
 // ---- superslab operations (owner-only or under the lock that stands for it) --
 
 // Fresh header for a superslab mapped (or reused) at `ss`.
