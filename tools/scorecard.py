@@ -67,7 +67,13 @@ def machine_facts():
         pass
     compiler = subprocess.run(["g++", "--version"], text=True, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL).stdout.splitlines()
+    try:
+        with open("/proc/loadavg") as loadavg:
+            load = " / ".join(loadavg.read().split()[:3])
+    except OSError:
+        load = "unknown"
     return {
+        "load": load,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
         "cores": str(os.cpu_count()),
@@ -117,6 +123,7 @@ def render_scorecard(facts, command, runs):
         "| CPU | %s (%s cores) |" % (facts["cpu"], facts["cores"]),
         "| kernel | %s |" % facts["kernel"],
         "| compiler | %s |" % facts["compiler"],
+        "| load average before the run (1/5/15 min) | %s |" % facts["load"],
         "| command | `%s` |" % command,
         "",
         "Workload: the Mixed workload (`benchmarks/mixed_workload.h`). Every allocator runs the same",
@@ -125,7 +132,8 @@ def render_scorecard(facts, command, runs):
         "Throughput is the median over runs (CV = standard deviation / mean); `x mimalloc` and `x glibc`",
         "divide medians. Peak RSS is the largest over the timed runs. OS calls per operation count",
         "mmap/munmap/madvise/mremap/brk of every thread after warm-up (main loop and final frees), in a",
-        "separate untimed run under ptrace.",
+        "separate untimed run under ptrace. A high CV or load average means a busy machine: regenerate",
+        "on a quiet one before drawing conclusions.",
         "",
     ]
     for runner_command, result in runs:
@@ -159,6 +167,7 @@ def main():
         parser.error("--runs, --cycles, --threads and every --ws must be at least 1")
 
     command = "tools/scorecard.py " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
+    facts = machine_facts()
     with tempfile.TemporaryDirectory(prefix="hakmem-scorecard-") as scratch:
         extras = ["hakmem-%s=%s" % (profile, build_profile_worker(args.output_base, profile, scratch))
                   for profile in PROFILES]
@@ -181,7 +190,7 @@ def main():
             runs.append(("bazel-bin/benchmarks/mixed " + " ".join(shown), result))
 
     with open(args.output, "w") as out:
-        out.write(render_scorecard(machine_facts(), command, runs) + "\n")
+        out.write(render_scorecard(facts, command, runs) + "\n")
     print("wrote " + args.output, file=sys.stderr)
 
 

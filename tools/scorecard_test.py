@@ -37,9 +37,9 @@ class RenderTest(unittest.TestCase):
 
     def test_scorecard_names_machine_command_and_workload(self):
         facts = {"date": "2030-01-01 00:00 UTC", "cpu": "Test CPU", "cores": "2", "kernel": "6.0",
-                 "compiler": "g++ 12"}
+                 "compiler": "g++ 12", "load": "0.10 / 0.20 / 0.30"}
         text = scorecard.render_scorecard(facts, "tools/scorecard.py --runs=3", [("bazel-bin/benchmarks/mixed", RESULT)])
-        for needle in ("| date | 2030-01-01 00:00 UTC |", "| CPU | Test CPU (2 cores) |", "| kernel | 6.0 |",
+        for needle in ("| date | 2030-01-01 00:00 UTC |", "| CPU | Test CPU (2 cores) |", "| kernel | 6.0 |", "| 0.10 / 0.20 / 0.30 |",
                        "`tools/scorecard.py --runs=3`", "## ws=400, cycles=1000, threads=1, runs=3",
                        "| hakmem-fast |"):
             self.assertIn(needle, text)
