@@ -29,13 +29,14 @@ compare() {
 }
 
 # 1. hakmem is mapped into the child and bound as its malloc.
-LD_PRELOAD="$lib" cat /proc/self/maps >"$work/maps" 2>"$work/maps.err"
+LD_PRELOAD="$lib" cat /proc/self/maps >"$work/maps" 2>"$work/maps.err" \
+  || fail "preloaded cat /proc/self/maps exited $?: $(cat "$work/maps.err")"
 grep -q "$(basename "$lib")" "$work/maps" || fail "libhakmem.so is not mapped in a preloaded cat: $(cat "$work/maps.err")"
 LD_PRELOAD="$lib" "$stl_workload" --which-malloc >"$work/which" 2>&1 || fail "--which-malloc exited $?"
 for fn in malloc free operator_new; do
   grep -q "^$fn .*libhakmem" "$work/which" || fail "$fn is not bound to libhakmem.so: $(cat "$work/which")"
 done
-HAKMEM_VERBOSE=1 LD_PRELOAD="$lib" true 2>"$work/verbose.err" || fail "HAKMEM_VERBOSE=1 true exited $?"
+HAKMEM_VERBOSE=1 LD_PRELOAD="$lib" /bin/true 2>"$work/verbose.err" || fail "HAKMEM_VERBOSE=1 /bin/true exited $?"
 grep -qi hakmem "$work/verbose.err" || fail "HAKMEM_VERBOSE=1 printed nothing mentioning hakmem"
 
 # 2. sort on 200k generated lines (numeric keys plus text, with duplicates).
