@@ -21,28 +21,14 @@ namespace {
 // Alignments slab blocks can honour: spans start on 4 KiB boundaries.
 constexpr size_t kMaxSlabAlignment = kPageSize;
 
-void WriteHex(int fd, uintptr_t v) {
-  char buf[19];
-  buf[0] = '0';
-  buf[1] = 'x';
-  int n = 0;
-  char tmp[16];
-  do {
-    tmp[n++] = "0123456789abcdef"[v & 15];
-    v >>= 4;
-  } while (v != 0);
-  for (int i = 0; i < n; ++i) buf[2 + i] = tmp[n - 1 - i];
-  buf[2 + n] = '\0';
-  WriteString(fd, buf);
-}
-
 void Report(const char* call, const void* p, const char* what) {
   WriteString(STDERR_FILENO, "hakmem: ");
   WriteString(STDERR_FILENO, call);
   WriteString(STDERR_FILENO, "(): ");
   WriteString(STDERR_FILENO, what);
   WriteString(STDERR_FILENO, " ");
-  WriteHex(STDERR_FILENO, reinterpret_cast<uintptr_t>(p));
+  char hex[24];
+  WriteString(STDERR_FILENO, FormatHex(reinterpret_cast<uintptr_t>(p), hex));
   if (GlobalGates().on_corruption == OnCorruption::kWarn) {
     WriteString(STDERR_FILENO, " (left alone: HAKMEM_ON_CORRUPTION=warn)\n");
     return;

@@ -63,6 +63,39 @@ typedef struct hak_os_counters {
 } hak_os_counters;
 HAKMEM_API void hak_os_counters_get(hak_os_counters* out);
 
+/* Counters of the stats box (OBSERVE profile). Where the box is compiled out,
+ * `enabled` is 0 and the per-class counters are zero; the OS counters and the
+ * superslab figures are kept in every profile. */
+#define HAK_STATS_MAX_CLASSES 96
+typedef struct hak_class_stats {
+  size_t block_size;
+  uint64_t allocs;
+  uint64_t frees;
+  uint64_t refills;
+  uint64_t flushes;
+  uint64_t remote_frees;
+} hak_class_stats;
+typedef struct hak_stats {
+  int enabled;
+  const char* profile; /* "FAST", "BALANCED" or "OBSERVE" */
+  size_t num_classes;
+  hak_class_stats classes[HAK_STATS_MAX_CLASSES];
+  uint64_t superslabs_live;
+  uint64_t superslabs_peak;
+  hak_heap_info heap;
+  hak_os_counters os;
+} hak_stats;
+HAKMEM_API void hak_stats_get(hak_stats* out);
+/* Human-readable report (classes with activity only) to file descriptor `fd`. */
+HAKMEM_API void hak_stats_print(int fd);
+/* The same as JSON into buf; returns the length it needs (excluding the NUL),
+ * writing at most len bytes including a terminating NUL. */
+HAKMEM_API size_t hak_stats_json(char* buf, size_t len);
+
+/* Verifies the calling thread's heap and abandoned superslabs; each problem is
+ * written to stderr. Returns the number of problems (0: consistent). */
+HAKMEM_API size_t hak_heap_check(void);
+
 #ifdef __cplusplus
 }
 #endif

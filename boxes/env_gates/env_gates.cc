@@ -258,4 +258,18 @@ char* FormatUnsigned(uint64_t value, char* buf) {
   return buf;
 }
 
+char* FormatHex(uint64_t value, char* buf) {
+  char tmp[16];
+  int n = 0;
+  do {
+    tmp[n++] = "0123456789abcdef"[value & 15];
+    value >>= 4;
+  } while (value != 0);
+  buf[0] = '0';
+  buf[1] = 'x';
+  for (int i = 0; i < n; ++i) buf[2 + i] = tmp[n - 1 - i];
+  buf[2 + n] = '\0';
+  return buf;
+}
+
 }  // namespace hakmem

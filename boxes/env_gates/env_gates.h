@@ -46,6 +46,8 @@ void PrintGates(const Gates& gates, const char* const* env, int fd);
 void WriteString(int fd, const char* s);
 // Formats an unsigned number into buf (at least 21 bytes); returns buf.
 char* FormatUnsigned(uint64_t value, char* buf);
+// Formats "0x..." into buf (at least 19 bytes); returns buf.
+char* FormatHex(uint64_t value, char* buf);
 
 }  // namespace hakmem
 

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "boxes/env_gates/env_gates.h"
+#include "boxes/heap/heap_internal.h"
 #include "boxes/os_memory/os_memory.h"
 #include "boxes/prewarm/prewarm.h"
 #include "boxes/release_policy/release_policy.h"
@@ -524,6 +525,11 @@ __attribute__((no_sanitize("thread"))) size_t HeapBytesInThreadCaches() {
       },
       &bytes);
   return bytes;
+}
+
+void ForEachAbandoned(void (*fn)(const Superslab*, void*), void* arg) {
+  SpinLockHolder hold(g_abandoned_lock);
+  for (const Superslab* ss = g_abandoned; ss != nullptr; ss = ss->next) fn(ss, arg);
 }
 
 size_t HeapAbandonedSuperslabs() { return g_abandoned_count.load(std::memory_order_relaxed); }

@@ -63,6 +63,10 @@ size_t HeapBytesOutOfSlabs();
 size_t HeapBytesInThreadCaches();
 size_t HeapAbandonedSuperslabs();
 
+// Verifies the calling thread's heap and the abandoned superslabs; writes each
+// problem found to stderr and returns how many there were (0: consistent).
+size_t HeapCheck();
+
 void HeapLockForFork();
 void HeapUnlockForFork(bool child);
 

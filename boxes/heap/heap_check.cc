@@ -1,0 +1,125 @@
+// Heap consistency checker: walks the calling thread's superslabs and the
+// abandoned ones and verifies counts, free lists, span maps and ownership.
+// Slow (it touches every free block); for tests and debugging.
+#include <unistd.h>
+
+#include "boxes/env_gates/env_gates.h"
+#include "boxes/heap/heap.h"
+#include "boxes/heap/heap_internal.h"
+
+namespace hakmem {
+namespace {
+
+struct Checker {
+  size_t errors = 0;
+
+  void Fail(const char* what, const void* where) {
+    if (errors++ < 16) {
+      char num[24];
+      WriteString(STDERR_FILENO, "hakmem: heap check: ");
+      WriteString(STDERR_FILENO, what);
+      WriteString(STDERR_FILENO, " at ");
+      WriteString(STDERR_FILENO, FormatHex(reinterpret_cast<uintptr_t>(where), num));
+      WriteString(STDERR_FILENO, "\n");
+    }
+  }
+
+  // Length of a free list whose blocks must all be block starts of `s`;
+  // stops (and reports) at a bad link or after more links than blocks.
+  uint32_t ListLength(const Slab* s, const void* head, const char* list_name) {
+    uint32_t n = 0;
+    const uintptr_t base = reinterpret_cast<uintptr_t>(SuperslabOf(s));
+    for (const void* p = head; p != nullptr; p = *static_cast<void* const*>(p)) {
+      const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+      if (SuperslabOf(p) != SuperslabOf(s) || !IsBlockStart(s, a - base)) {
+        Fail(list_name, p);
+        return n;
+      }
+      if (++n > s->capacity) {
+        Fail("free list longer than the span (cycle?)", s);
+        return n;
+      }
+    }
+    return n;
+  }
+
+  void CheckSuperslab(const Superslab* ss, const Heap* owner) {
+    if (ss->magic != kSuperslabMagic) Fail("superslab magic", ss);
+    if (ss->owner.load(std::memory_order_relaxed) != owner) Fail("superslab owner", ss);
+    uint32_t heads = 0;
+    for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
+      const bool slab_free = (ss->free_mask >> i) & 1;
+      if (slab_free != (ss->span_of[i] == kNoSpan)) Fail("free mask and span map disagree", ss);
+      if (ss->span_of[i] != i) continue;
+      ++heads;
+      const Slab* s = &ss->slabs[i];
+      for (uint32_t j = i; j < i + s->nslabs; ++j) {
+        if (j >= kSlabsPerSuperslab || ss->span_of[j] != i) Fail("span map of a span's slab", s);
+      }
+      if (s->carved > s->capacity) Fail("carved beyond capacity", s);
+      if (s->used > s->carved) Fail("more blocks used than carved", s);
+      const uint32_t local = ListLength(s, s->free, "free list entry outside its span");
+      const uint32_t remote =
+          ListLength(s, s->remote.load(std::memory_order_acquire), "remote list entry outside its span");
+      (void)remote;  // walked for its links only: `used` still counts these blocks
+      if (s->used + local != s->carved) Fail("used + free != carved", s);
+      if (owner != nullptr && s->in_partial && !SlabHasFree(s)) Fail("partial span with nothing free", s);
+    }
+    if (heads != ss->live_spans) Fail("live span count", ss);
+  }
+
+  // Every block in the bins of `h` must be a block start in a superslab `h` owns.
+  void CheckBins(const Heap* h) {
+    for (size_t c = 0; c < kNumClasses; ++c) {
+      uint32_t n = 0;
+      for (const void* p = h->bins[c].head; p != nullptr; p = *static_cast<void* const*>(p)) {
+        const Superslab* ss = SuperslabOf(p);
+        const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & kChunkMask;
+        if (!ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p)) || ss->magic != kSuperslabMagic ||
+            ss->owner.load(std::memory_order_relaxed) != h || ss->span_of[offset >> kSlabShift] == kNoSpan) {
+          Fail("thread cache block not in an owned span", p);
+          break;
+        }
+        const Slab* s = &ss->slabs[ss->span_of[offset >> kSlabShift]];
+        if (s->cls != c || !IsBlockStart(s, offset)) {
+          Fail("thread cache block of the wrong class", p);
+          break;
+        }
+        if (++n > h->bins[c].count) {
+          Fail("thread cache longer than its count", p);
+          break;
+        }
+      }
+      if (n != h->bins[c].count && errors == 0) Fail("thread cache count", &h->bins[c]);
+    }
+    for (size_t c = 0; c < kNumClasses; ++c) {
+      for (const Slab* s = h->partial[c]; s != nullptr; s = s->next) {
+        if (!s->in_partial || s->cls != c) Fail("partial list entry", s);
+        if (SuperslabOf(s)->owner.load(std::memory_order_relaxed) != h) Fail("partial span not owned", s);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+size_t HeapCheck() {
+  Checker checker;
+  Heap* h = tls_heap;
+  if (h != &g_empty_heap) {
+    checker.CheckBins(h);
+    for (const Superslab* ss = h->avail; ss != nullptr; ss = ss->next) {
+      if (ss->free_mask == 0) checker.Fail("full superslab in the available list", ss);
+      checker.CheckSuperslab(ss, h);
+    }
+    for (const Superslab* ss = h->full; ss != nullptr; ss = ss->next) {
+      if (ss->free_mask != 0) checker.Fail("superslab with free slabs in the full list", ss);
+      checker.CheckSuperslab(ss, h);
+    }
+  }
+  ForEachAbandoned([](const Superslab* ss, void* arg) { static_cast<Checker*>(arg)->CheckSuperslab(ss, nullptr); },
+                   &checker);
+  return checker.errors;
+}
+
+}  // namespace hakmem
