@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#if defined(HAKMEM_TEST_BACKEND_OVERRIDE)
+#include "allocator/hakmem.h"
+#endif
 #include "allocator/tests/backend.h"
 #include "allocator/tests/pattern.h"
 #include "gtest/gtest.h"
@@ -124,6 +127,34 @@ TEST(LibcIntrospectionTest, EveryAllocationFunctionIsTheReplacement) {
         << "dlsym(RTLD_DEFAULT, \"" << name << "\") resolves into " << info.dli_fname;
   }
 }
+
+#if defined(HAKMEM_TEST_BACKEND_OVERRIDE)
+// //allocator exports both name sets for one allocator: blocks may cross.
+TEST(LibcIntrospectionTest, PrefixedAndLibcNamesShareOneHeap) {
+  for (size_t n : {size_t{1}, size_t{100}, size_t{5000}, size_t{300000}, size_t{8} << 20}) {
+    void* p = hak_malloc(n);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(malloc_usable_size(p), hak_usable_size(p));
+    FillBlock(p, n);
+    p = std::realloc(p, n * 2);
+    ASSERT_NE(p, nullptr);
+    std::free(p);
+    void* q = std::malloc(n);
+    ASSERT_NE(q, nullptr);
+    q = hak_realloc(q, n + 1);
+    ASSERT_NE(q, nullptr);
+    hak_free(q);
+  }
+  hak_heap_info before{};
+  hak_heap_info_get(&before);
+  void* big = std::malloc(kBig);
+  ASSERT_NE(big, nullptr);
+  hak_heap_info during{};
+  hak_heap_info_get(&during);
+  EXPECT_GE(during.in_use_bytes, before.in_use_bytes + kBig) << "malloc'd 64 MiB not in hak_heap_info";
+  std::free(big);
+}
+#endif
 
 // Blocks crossing the libc boundary: strdup/getline/open_memstream allocate
 // inside glibc (with the process's malloc) and are freed here, and vice versa.

@@ -112,7 +112,12 @@ void RunRing(int threads) {
         std::lock_guard<std::mutex> lock(mine.mu);
         arrived.swap(mine.blocks);
       }
-      for (const Block& b : arrived) CheckAndFree(b, errors, "cross-thread free");
+      // Every other block arriving from another thread is resized here first
+      // (remote realloc), then freed.
+      for (size_t k = 0; k < arrived.size(); ++k) {
+        const Block b = k % 2 == 0 ? arrived[k] : ReallocChecked(arrived[k], RandomSize(rng) + 1, errors);
+        CheckAndFree(b, errors, "cross-thread free");
+      }
     };
     for (int op = 0; op < ops_per_thread; ++op) {
       const uint64_t action = rng() % 100;

@@ -404,6 +404,67 @@ TEST(SemanticsTest, CallocZeroesRecycledMemory) {
   }
 }
 
+// Dirt left beyond the new end by an in-place shrink must not leak into a
+// later calloc of the same memory.
+TEST(SemanticsTest, CallocZeroesMemoryDirtiedBeforeAShrinkingRealloc) {
+  for (size_t n : {size_t{256}, size_t{4096}, size_t{100000}, size_t{1} << 20, size_t{6} << 20}) {
+    for (int round = 0; round < 20; ++round) {
+      void* p = A::Malloc(n);
+      ASSERT_NE(p, nullptr);
+      std::memset(p, 0xAB, A::UsableSize(p));
+      void* shrunk = A::Realloc(p, n / 16 + 1);
+      ASSERT_NE(shrunk, nullptr);
+      A::Free(shrunk);
+      void* clean = A::Calloc(n, 1);
+      ASSERT_NE(clean, nullptr);
+      ASSERT_EQ(FindNonZero(clean, n), kPatternOk) << "calloc(" << n << ", 1) after a dirty shrink, round "
+                                                   << round;
+      A::Free(clean);
+    }
+  }
+}
+
+// Blocks from the aligned entry points can be resized like any other.
+TEST(SemanticsTest, ReallocOfAlignedBlocksKeepsContents) {
+  for (size_t align = 16; align <= (size_t{1} << 20); align <<= 2) {
+    for (size_t n : {align / 2 + 1, align, 3 * align + 5}) {
+      void* p = A::AlignedAlloc(align, n);
+      ASSERT_NE(p, nullptr);
+      const uintptr_t key = reinterpret_cast<uintptr_t>(p);
+      FillPattern(p, n, key, n);
+      void* grown = A::Realloc(p, 4 * n + 100);
+      ASSERT_NE(grown, nullptr);
+      ASSERT_EQ(FindPatternMismatch(grown, n, key, n), kPatternOk) << "grow of aligned(" << align << ", " << n << ")";
+      void* shrunk = A::Realloc(grown, n / 3 + 1);
+      ASSERT_NE(shrunk, nullptr);
+      ASSERT_EQ(FindPatternMismatch(shrunk, n / 3 + 1, key, n), kPatternOk)
+          << "shrink of aligned(" << align << ", " << n << ")";
+      EXPECT_GE(A::UsableSize(shrunk), n / 3 + 1);
+      A::Free(shrunk);
+    }
+  }
+}
+
+TEST(SemanticsTest, UsableSizeOfNullIsZero) { EXPECT_EQ(A::UsableSize(Opaque<void*>(nullptr)), 0u); }
+
+TEST(SemanticsTest, ZeroSizedAlignedRequestsReturnFreeablePointers) {
+  for (size_t align : {size_t{8}, size_t{64}, size_t{4096}, size_t{1} << 20}) {
+    void* p = nullptr;
+    ASSERT_EQ(A::PosixMemalign(&p, align, 0), 0) << align;
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(IsAligned(p, align));
+    A::Free(p);
+    p = A::AlignedAlloc(align, 0);
+    ASSERT_NE(p, nullptr) << align;
+    EXPECT_TRUE(IsAligned(p, align));
+    A::Free(p);
+    p = A::Memalign(align, 0);
+    ASSERT_NE(p, nullptr) << align;
+    EXPECT_TRUE(IsAligned(p, align));
+    A::Free(p);
+  }
+}
+
 TEST(SemanticsTest, CallocOfZeroReturnsFreeablePointer) {
   for (auto [count, size] : {std::pair<size_t, size_t>{0, 0}, {0, 16}, {16, 0}, {0, SIZE_MAX}}) {
     void* p = A::Calloc(Opaque(count), Opaque(size));
