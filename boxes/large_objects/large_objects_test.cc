@@ -23,6 +23,11 @@ constexpr bool kLeanCompiledIn = true;
 constexpr bool kLeanCompiledIn = false;
 #endif
 
+// Printed with failures of the compiled-out expectations.
+constexpr const char* kCompiledOutNote =
+    "memory-lean mode is compiled out here (--//profiles:mem_lean=off defines HAKMEM_MEM_LEAN_ENABLED=0), "
+    "so its run-time gates must have no effect";
+
 constexpr size_t kLargeSize = size_t{4} << 20;
 
 hak_os_counters Counters() {
@@ -102,6 +107,7 @@ TEST(LargeObjectsTest, LeanAboveTargetUnmapsDespiteTheCache) {
   if (kLeanCompiledIn) {
     ExpectUnmappedAndMappedAgain(r);
   } else {
+    SCOPED_TRACE(kCompiledOutNote);
     ExpectReusedFromCache(r);
   }
 }
@@ -110,7 +116,8 @@ TEST(LargeObjectsTest, LeanWithDontneedCachesADecommittedMapping) {
   const ChildRun r = RunWith({"HAKMEM_SS_MEM_LEAN=1", "HAKMEM_SS_MEM_LEAN_TARGET_MB=0",
                          "HAKMEM_SS_MEM_LEAN_DECOMMIT=DONTNEED", "HAKMEM_LARGE_CACHE_MB=64"});
   ExpectReusedFromCache(r);
-  EXPECT_EQ(r.madvise_on_free, kLeanCompiledIn ? 1u : 0u) << r.child.Describe();
+  EXPECT_EQ(r.madvise_on_free, kLeanCompiledIn ? 1u : 0u) << (kLeanCompiledIn ? "" : kCompiledOutNote) << "\n"
+                                                          << r.child.Describe();
 }
 
 }  // namespace
