@@ -193,8 +193,16 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
     bin->head = b;
     ++n;
   }
+  // Fresh blocks are cut a page's worth at a time: touching memory only when
+  // no freed block is left keeps the resident set close to the live data.
   uint32_t fresh = static_cast<uint32_t>(s->capacity - s->carved);
   if (fresh > want - n) fresh = want - n;
+  const uint32_t page_worth = s->block_size >= kPageSize / 2 ? 2 : static_cast<uint32_t>(kPageSize / s->block_size);
+  if (n > 0) {
+    fresh = 0;  // the free list gave something: no new memory this time
+  } else if (fresh > page_worth) {
+    fresh = page_worth;
+  }
   if (fresh > 0) {
     char* first = reinterpret_cast<char*>(SpanStart(s) + static_cast<uintptr_t>(s->carved) * s->block_size);
     char* b = first;
