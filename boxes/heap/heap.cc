@@ -120,7 +120,9 @@ void DetachAndRelease(Heap* h, Superslab* ss) {
 bool OnSpanEmpty(Heap* h, Superslab* ss, Slab* s) {
   Slab* head = h->partial[s->cls];
   const bool only_partial = head == nullptr || (head == s && s->next == nullptr);
-  if (only_partial) {
+  // Memory-lean mode keeps no multi-slab (medium) span: each holds up to 2 MiB.
+  const bool keep = only_partial && (s->nslabs == 1 || !LeanOverTarget());
+  if (keep) {
     if (!s->in_partial) PartialLink(h, s);
     return false;
   }

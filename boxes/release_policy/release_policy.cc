@@ -1,8 +1,7 @@
 #include "boxes/release_policy/release_policy.h"
 
-#include <atomic>
-
 #include "boxes/env_gates/env_gates.h"
+#include "boxes/mem_lean/mem_lean.h"
 #include "boxes/os_memory/os_memory.h"
 #include "boxes/spinlock/spinlock.h"
 #include "boxes/stats/stats.h"
@@ -13,7 +12,6 @@ namespace {
 SpinLock g_cache_lock;
 Superslab* g_cache = nullptr;  // singly linked through `next`
 size_t g_cached = 0;
-std::atomic<size_t> g_decommitted_bytes{0};
 
 void Unmap(Superslab* ss) {
   ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(ss));
@@ -23,17 +21,6 @@ void Unmap(Superslab* ss) {
 
 }  // namespace
 
-size_t ResidentEstimate() {
-  const size_t mapped = OsMappedBytes();
-  const size_t decommitted = g_decommitted_bytes.load(std::memory_order_relaxed);
-  return mapped > decommitted ? mapped - decommitted : 0;
-}
-
-bool LeanOverTarget() {
-  const Gates& g = GlobalGates();
-  return g.mem_lean && ResidentEstimate() > (g.mem_lean_target_mb << 20);
-}
-
 Superslab* ReleasePolicyTakeSuperslab() {
   SpinLockHolder hold(g_cache_lock);
   Superslab* ss = g_cache;
@@ -41,7 +28,7 @@ Superslab* ReleasePolicyTakeSuperslab() {
     g_cache = ss->next;
     g_cached--;
     // A decommitted superslab counts as resident again once reused.
-    if (ss->decommitted) g_decommitted_bytes.fetch_sub(kChunkSize, std::memory_order_relaxed);
+    if (ss->decommitted) LeanNoteRecommitted(kChunkSize);
   }
   return ss;
 }
@@ -63,7 +50,7 @@ void ReleasePolicyReleaseSuperslab(Superslab* ss) {
     SpinLockHolder hold(g_cache_lock);
     if (g_cached < g.superslab_cache) {
       ss->decommitted = decommitted;
-      if (decommitted) g_decommitted_bytes.fetch_add(kChunkSize, std::memory_order_relaxed);
+      if (decommitted) LeanNoteDecommitted(kChunkSize);
       ss->next = g_cache;
       g_cache = ss;
       g_cached++;
@@ -96,7 +83,7 @@ size_t ReleasePolicyDrainCache() {
   size_t n = 0;
   while (list != nullptr) {
     Superslab* next = list->next;
-    if (list->decommitted) g_decommitted_bytes.fetch_sub(kChunkSize, std::memory_order_relaxed);
+    if (list->decommitted) LeanNoteRecommitted(kChunkSize);
     Unmap(list);
     list = next;
     ++n;

@@ -8,12 +8,10 @@
 
 #include <cstddef>
 
+#include "boxes/mem_lean/mem_lean.h"
 #include "boxes/superslab/superslab.h"
 
 namespace hakmem {
-
-// True when memory-lean mode is on and the resident estimate is above target.
-bool LeanOverTarget();
 
 // Takes a cached empty superslab (header not initialised), or nullptr.
 Superslab* ReleasePolicyTakeSuperslab();
@@ -24,8 +22,6 @@ void ReleasePolicyFreedSpan(Superslab* ss, Slab* s, size_t touched_bytes);
 // Unmaps every cached superslab; returns how many.
 size_t ReleasePolicyDrainCache();
 size_t ReleasePolicyCachedSuperslabs();
-// Resident estimate: mapped bytes minus what was decommitted and not reused.
-size_t ResidentEstimate();
 
 // fork() support: the cache lock.
 void ReleasePolicyLockForFork();
