@@ -21,28 +21,9 @@ namespace {
 // Alignments slab blocks can honour: spans start on 4 KiB boundaries.
 constexpr size_t kMaxSlabAlignment = kPageSize;
 
-void Report(const char* call, const void* p, const char* what) {
-  WriteString(STDERR_FILENO, "hakmem: ");
-  WriteString(STDERR_FILENO, call);
-  WriteString(STDERR_FILENO, "(): ");
-  WriteString(STDERR_FILENO, what);
-  WriteString(STDERR_FILENO, " ");
-  char hex[24];
-  WriteString(STDERR_FILENO, FormatHex(reinterpret_cast<uintptr_t>(p), hex));
-  if (GlobalGates().on_corruption == OnCorruption::kWarn) {
-    WriteString(STDERR_FILENO, " (left alone: HAKMEM_ON_CORRUPTION=warn)\n");
-    return;
-  }
-  WriteString(STDERR_FILENO, "\n");
-  abort();
-}
-
 bool IsPowerOfTwo(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 }  // namespace
-
-void ReportInvalidPointer(const char* call, const void* p) { Report(call, p, "invalid pointer"); }
-void ReportDoubleFree(const char* call, const void* p) { Report(call, p, "double free of"); }
 
 void* AllocBig(size_t size) {
   if (size <= kMaxSlabSize) return AllocClass(ComputeClass(size));

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "boxes/diagnostics/diagnostics.h"
 #include "boxes/heap/heap.h"
 #include "boxes/size_classes/size_classes.h"
 #include "boxes/superslab/superslab.h"
@@ -22,8 +23,6 @@ namespace hakmem {
 // Slow paths (alloc.cc). `call` names the libc function for diagnostics.
 void* AllocBig(size_t size);
 void FreeSlow(void* p, const char* call);
-void ReportInvalidPointer(const char* call, const void* p);
-void ReportDoubleFree(const char* call, const void* p);
 size_t UsableSizeSlow(const void* p, const char* call);
 
 inline void* AllocClass(size_t cls) {

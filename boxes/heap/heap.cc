@@ -134,17 +134,18 @@ bool OnSpanEmpty(Heap* h, Superslab* ss, Slab* s) {
 }
 
 // Moves every remotely freed block of `s` to its free list; returns the count.
+// Remote lists hold plain links (pushed with a CAS); they are encoded here.
 uint32_t TakeRemote(Slab* s) {
-  void* list = RemoteTakeAll(s);
-  if (list == nullptr) return 0;
-  uint32_t n = 1;
-  void* tail = list;
-  while (*static_cast<void**>(tail) != nullptr) {
-    tail = *static_cast<void**>(tail);
+  void* block = RemoteTakeAll(s);
+  uint32_t n = 0;
+  while (block != nullptr) {
+    void* next = *static_cast<void**>(block);
+    SetNext(block, s->free);
+    s->free = block;
+    block = next;
     ++n;
   }
-  *static_cast<void**>(tail) = s->free;
-  s->free = list;
+  if (n == 0) return 0;
   s->used = static_cast<uint16_t>(s->used - n);
   NoteBytesOut(-static_cast<int64_t>(n) * s->block_size);
   return n;
@@ -190,8 +191,13 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
   uint32_t n = 0;
   while (n < want && s->free != nullptr) {
     void* b = s->free;
-    s->free = *static_cast<void**>(b);
-    *static_cast<void**>(b) = bin->head;
+    void* next = GetNext(b);
+    if (!LinkLooksValid(next)) {
+      ReportCorruptedFreeList(b);
+      next = nullptr;  // warn mode: the rest of the list is leaked, not reused
+    }
+    s->free = next;
+    SetNext(b, bin->head);
     bin->head = b;
     ++n;
   }
@@ -208,10 +214,8 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
   if (fresh > 0) {
     char* first = reinterpret_cast<char*>(SpanStart(s) + static_cast<uintptr_t>(s->carved) * s->block_size);
     char* b = first;
-    for (uint32_t i = 1; i < fresh; ++i, b += s->block_size) {
-      *reinterpret_cast<void**>(b) = b + s->block_size;
-    }
-    *reinterpret_cast<void**>(b) = bin->head;
+    for (uint32_t i = 1; i < fresh; ++i, b += s->block_size) SetNext(b, b + s->block_size);
+    SetNext(b, bin->head);
     bin->head = first;
     s->carved = static_cast<uint16_t>(s->carved + fresh);
     n += fresh;
@@ -335,12 +339,10 @@ void FlushBin(Heap* h, size_t cls, uint32_t keep) {
   Bin* bin = &h->bins[cls];
   int64_t bytes = 0;
   while (bin->count > keep && bin->head != nullptr) {
-    void* p = bin->head;
-    bin->head = *static_cast<void**>(p);
-    bin->count--;
+    void* p = BinPop(bin);
     Superslab* ss = SuperslabOf(p);
     Slab* s = &ss->slabs[ss->span_of[(reinterpret_cast<uintptr_t>(p) & kChunkMask) >> kSlabShift]];
-    *static_cast<void**>(p) = s->free;
+    SetNext(p, s->free);
     s->free = p;
     bytes += s->block_size;
     if (--s->used == 0) {

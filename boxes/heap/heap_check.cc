@@ -26,10 +26,11 @@ struct Checker {
 
   // Length of a free list whose blocks must all be block starts of `s`;
   // stops (and reports) at a bad link or after more links than blocks.
-  uint32_t ListLength(const Slab* s, const void* head, const char* list_name) {
+  // `encoded`: links stored as SetNext writes them (all lists but remote ones).
+  uint32_t ListLength(const Slab* s, const void* head, bool encoded, const char* list_name) {
     uint32_t n = 0;
     const uintptr_t base = reinterpret_cast<uintptr_t>(SuperslabOf(s));
-    for (const void* p = head; p != nullptr; p = *static_cast<void* const*>(p)) {
+    for (const void* p = head; p != nullptr; p = encoded ? GetNext(p) : *static_cast<void* const*>(p)) {
       const uintptr_t a = reinterpret_cast<uintptr_t>(p);
       if (SuperslabOf(p) != SuperslabOf(s) || !IsBlockStart(s, a - base)) {
         Fail(list_name, p);
@@ -58,9 +59,9 @@ struct Checker {
       }
       if (s->carved > s->capacity) Fail("carved beyond capacity", s);
       if (s->used > s->carved) Fail("more blocks used than carved", s);
-      const uint32_t local = ListLength(s, s->free, "free list entry outside its span");
+      const uint32_t local = ListLength(s, s->free, true, "free list entry outside its span");
       const uint32_t remote =
-          ListLength(s, s->remote.load(std::memory_order_acquire), "remote list entry outside its span");
+          ListLength(s, s->remote.load(std::memory_order_acquire), false, "remote list entry outside its span");
       (void)remote;  // walked for its links only: `used` still counts these blocks
       if (s->used + local != s->carved) Fail("used + free != carved", s);
       if (owner != nullptr && s->in_partial && !SlabHasFree(s)) Fail("partial span with nothing free", s);
@@ -72,7 +73,7 @@ struct Checker {
   void CheckBins(const Heap* h) {
     for (size_t c = 0; c < kNumClasses; ++c) {
       uint32_t n = 0;
-      for (const void* p = h->bins[c].head; p != nullptr; p = *static_cast<void* const*>(p)) {
+      for (const void* p = h->bins[c].head; p != nullptr; p = GetNext(p)) {
         const Superslab* ss = SuperslabOf(p);
         const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & kChunkMask;
         if (!ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p)) || ss->magic != kSuperslabMagic ||
