@@ -1,15 +1,18 @@
-// A freed block's first word is the free-list link. A use-after-free that
-// overwrites it with an address outside the heap must not make malloc hand
-// that address out: either the corruption is detected (hakmem aborts with a
-// diagnostic) or the returned blocks are hakmem's own.
-//
-// EXPECTED TO FAIL until free-list links are protected (see
-// docs/RELIABILITY.md): tagged "manual" in BUILD.bazel, so //... skips it.
+// A freed block's first word is its free-list link. A use-after-free that
+// overwrites it with an address of the program's choosing must not make malloc
+// hand that address out or crash inside malloc: the next pop reports
+//   hakmem: malloc(): free list corrupted (a freed block was written to) at 0x...
+// and aborts. Links are stored XOR-ed with (block address >> 12) and a pop
+// checks that the decoded link is 16-byte aligned. Checked for a block in the
+// first page of a slab ((address >> 12) % 16 == 0) and for one further in.
 #include <signal.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "allocator/hakmem.h"
 #include "allocator/tests/reliability/entry_points.h"
@@ -19,35 +22,52 @@
 namespace hakmem_reliability {
 namespace {
 
+constexpr size_t kBlockSize = 48;
 alignas(64) char g_target[256];
 
+bool InFirstPageOfSlab(const void* p) { return ((reinterpret_cast<uintptr_t>(p) >> 12) & 15) == 0; }
+
+// POSITION=first_page|further_in picks the block whose link is overwritten.
 int ChildOverwriteThenAllocate() {
-  void* keep = Malloc(48);  // the span stays live whatever happens below
-  void* p = Malloc(48);
-  void* q = Malloc(48);
-  Free(q);
-  Free(p);  // the bin is now p -> q
+  const char* position = std::getenv("POSITION");
+  const bool want_first_page = position != nullptr && std::strcmp(position, "first_page") == 0;
+  // Enough blocks to span several 64 KiB slabs; all stay live but two.
+  std::vector<void*> blocks;
+  blocks.reserve(8000);
+  void* victim = nullptr;
+  for (int i = 0; i < 8000 && victim == nullptr; ++i) {
+    void* b = Malloc(kBlockSize);
+    if (b == nullptr) return 2;
+    blocks.push_back(b);
+    if (i > 0 && InFirstPageOfSlab(b) == want_first_page) victim = b;
+  }
+  if (victim == nullptr) return 3;
+  void* other = blocks[0];
+  Free(other);
+  Free(victim);  // the bin is now victim -> other
   void* forged = g_target + 16;
-  std::memcpy(p, &forged, sizeof forged);  // the use-after-free
-  void* first = Malloc(48);
-  void* second = Malloc(48);
-  std::printf("first_is_p=%d\nsecond_is_forged=%d\n", first == p, second == forged);
+  std::memcpy(victim, &forged, sizeof forged);  // the use-after-free
+  std::printf("victim=%p\n", victim);
   std::fflush(stdout);
-  (void)keep;
+  void* first = Malloc(kBlockSize);
+  void* second = Malloc(kBlockSize);
+  std::printf("first_is_victim=%d\nsecond_is_forged=%d\n", first == victim, second == forged);
   return 0;
 }
 
-TEST(FreeListOverwrite, ForgedLinkIsNotHandedOut) {
-  hakmem_test::ChildResult r = hakmem_test::RunSelf("overwrite", {}, 30);
-  if (r.KilledBy(SIGABRT)) {
-    EXPECT_NE(r.err.find("hakmem: "), std::string::npos) << "aborted without a diagnostic\n" << r.Describe();
-    return;
-  }
-  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
-  EXPECT_EQ(hakmem_test::ValueOf(r.out, "second_is_forged"), "0")
-      << "malloc returned the forged address from an overwritten free-list link\n"
-      << r.Describe();
+void ExpectOverwriteCaught(const char* position) {
+  hakmem_test::ChildResult r = hakmem_test::RunSelf("overwrite", {std::string("POSITION=") + position}, 30);
+  ASSERT_FALSE(r.ExitedWith(2) || r.ExitedWith(3)) << "test setup failed\n" << r.Describe();
+  EXPECT_TRUE(r.KilledBy(SIGABRT)) << "the overwritten link was not caught\n" << r.Describe();
+  const std::string victim = hakmem_test::ValueOf(r.out, "victim");
+  EXPECT_NE(r.err.find("hakmem: malloc(): free list corrupted"), std::string::npos) << r.Describe();
+  EXPECT_NE(hakmem_test::ValueOf(r.out, "second_is_forged"), "1") << "malloc returned the forged address\n"
+                                                                  << r.Describe();
 }
+
+TEST(FreeListOverwrite, CaughtForABlockFurtherIntoItsSlab) { ExpectOverwriteCaught("further_in"); }
+
+TEST(FreeListOverwrite, CaughtForABlockInTheFirstPageOfASlab) { ExpectOverwriteCaught("first_page"); }
 
 }  // namespace
 }  // namespace hakmem_reliability
