@@ -25,7 +25,7 @@ void* AllocBig(size_t size);
 void FreeSlow(void* p, const char* call);
 size_t UsableSizeSlow(const void* p, const char* call);
 
-inline void* AllocClass(size_t cls) {
+__attribute__((always_inline)) inline void* AllocClass(size_t cls) {
   Heap* h = tls_heap;
   void* p = BinPop(&h->bins[cls]);
   if (HAKMEM_UNLIKELY(p == nullptr)) {
@@ -36,14 +36,14 @@ inline void* AllocClass(size_t cls) {
   return p;
 }
 
-inline void* Alloc(size_t size) {
+__attribute__((always_inline)) inline void* Alloc(size_t size) {
   if (HAKMEM_LIKELY(size <= kLookupMaxSize)) return AllocClass(SmallSizeClass(size));
   return AllocBig(size);
 }
 
 // Frees `p`; every pointer is checked against the chunk map and its span, so a
 // pointer hakmem did not hand out is reported, not pushed onto a free list.
-inline void Free(void* p, const char* call) {
+__attribute__((always_inline)) inline void Free(void* p, const char* call) {
   const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
   const uintptr_t offset = addr & kChunkMask;
   // nullptr, foreign pointers and chunk-aligned large objects go the slow way.
@@ -51,14 +51,11 @@ inline void Free(void* p, const char* call) {
     FreeSlow(p, call);
     return;
   }
+  // Large objects (and empty slabs) have no span here: slow path.
   Superslab* ss = SuperslabOf(p);
-  if (HAKMEM_UNLIKELY(ss->magic != kSuperslabMagic)) {
-    FreeSlow(p, call);
-    return;
-  }
   const uint32_t head = ss->span_of[offset >> kSlabShift];
   if (HAKMEM_UNLIKELY(head >= kSlabsPerSuperslab)) {
-    ReportInvalidPointer(call, p);
+    FreeSlow(p, call);
     return;
   }
   Slab* s = &ss->slabs[head];
@@ -85,11 +82,9 @@ inline size_t UsableSize(const void* p, const char* call) {
   const uintptr_t offset = addr & kChunkMask;
   if (HAKMEM_LIKELY(ChunkMapTest(g_chunk_map, addr) && offset >= kSuperslabHeaderSize)) {
     const Superslab* ss = SuperslabOf(p);
-    if (HAKMEM_LIKELY(ss->magic == kSuperslabMagic)) {
-      const uint32_t head = ss->span_of[offset >> kSlabShift];
-      if (HAKMEM_LIKELY(head < kSlabsPerSuperslab && IsBlockStart(&ss->slabs[head], offset))) {
-        return ss->slabs[head].block_size;
-      }
+    const uint32_t head = ss->span_of[offset >> kSlabShift];
+    if (HAKMEM_LIKELY(head < kSlabsPerSuperslab)) {
+      if (HAKMEM_LIKELY(IsBlockStart(&ss->slabs[head], offset))) return ss->slabs[head].block_size;
       ReportInvalidPointer(call, p);
       return 0;
     }

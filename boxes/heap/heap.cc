@@ -220,7 +220,7 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
     s->carved = static_cast<uint16_t>(s->carved + fresh);
     n += fresh;
   }
-  bin->count += n;
+  bin->room -= static_cast<int32_t>(n);
   s->used = static_cast<uint16_t>(s->used + n);
   return n;
 }
@@ -338,7 +338,7 @@ bool Refill(Heap* h, size_t cls) {
 void FlushBin(Heap* h, size_t cls, uint32_t keep) {
   Bin* bin = &h->bins[cls];
   int64_t bytes = 0;
-  while (bin->count > keep && bin->head != nullptr) {
+  while (BinCount(bin) > keep && bin->head != nullptr) {
     void* p = BinPop(bin);
     Superslab* ss = SuperslabOf(p);
     Slab* s = &ss->slabs[ss->span_of[(reinterpret_cast<uintptr_t>(p) & kChunkMask) >> kSlabShift]];
@@ -351,7 +351,7 @@ void FlushBin(Heap* h, size_t cls, uint32_t keep) {
       PartialLink(h, s);
     }
   }
-  if (bin->head == nullptr) bin->count = 0;
+  if (bin->head == nullptr) bin->room = static_cast<int32_t>(bin->limit);
   NoteBytesOut(-bytes);
 }
 
@@ -423,7 +423,8 @@ Heap* HeapCreate() {
   Heap* h = NewHeapStorage();
   if (h == nullptr) return nullptr;
   for (size_t c = 0; c < kNumClasses; ++c) {
-    h->bins[c] = Bin{nullptr, 0, BinLimitForSize(ClassSize(c))};
+    const uint32_t limit = BinLimitForSize(ClassSize(c));
+    h->bins[c] = Bin{nullptr, static_cast<int32_t>(limit), limit};
     h->partial[c] = nullptr;
   }
   h->avail = h->full = nullptr;
@@ -531,7 +532,8 @@ __attribute__((no_sanitize("thread"))) size_t HeapBytesInThreadCaches() {
       [](const Heap& h, void* arg) {
         size_t sum = 0;
         for (size_t c = 0; c < kNumClasses; ++c) {
-          sum += static_cast<size_t>(__atomic_load_n(&h.bins[c].count, __ATOMIC_RELAXED)) * ClassSize(c);
+          const int64_t held = static_cast<int64_t>(h.bins[c].limit) - __atomic_load_n(&h.bins[c].room, __ATOMIC_RELAXED);
+          if (held > 0) sum += static_cast<size_t>(held) * ClassSize(c);
         }
         *static_cast<size_t*>(arg) += sum;
       },

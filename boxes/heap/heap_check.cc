@@ -86,12 +86,12 @@ struct Checker {
           Fail("thread cache block of the wrong class", p);
           break;
         }
-        if (++n > h->bins[c].count) {
+        if (++n > BinCount(&h->bins[c])) {
           Fail("thread cache longer than its count", p);
           break;
         }
       }
-      if (n != h->bins[c].count && errors == 0) Fail("thread cache count", &h->bins[c]);
+      if (n != BinCount(&h->bins[c]) && errors == 0) Fail("thread cache count", &h->bins[c]);
     }
     for (size_t c = 0; c < kNumClasses; ++c) {
       for (const Slab* s = h->partial[c]; s != nullptr; s = s->next) {

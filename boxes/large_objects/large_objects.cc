@@ -94,6 +94,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   char* user = base + offset;
   LargeHeader* h = reinterpret_cast<LargeHeader*>(huge_aligned ? user - kPageSize : base);
   h->magic = kLargeMagic;
+  memset(h->no_spans, kNoSpan, sizeof(h->no_spans));
   h->map_base = base;
   h->map_size = span.size;
   h->user = user;

@@ -8,16 +8,24 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "boxes/superslab/superslab.h"
+
 namespace hakmem {
 
+// At the start of a large object's first chunk. `no_spans` sits where a
+// superslab keeps its span map and holds kNoSpan everywhere, so the free fast
+// path sends large objects to the slow path without testing the chunk's kind.
 struct LargeHeader {
   uint32_t magic;  // kLargeMagic
   uint32_t pad;
   void* map_base;
   size_t map_size;
   void* user;
+  uint8_t pad2[kSpanMapOffset - 32];
+  uint8_t no_spans[kSlabsPerSuperslab];
   size_t usable;
 };
+static_assert(offsetof(LargeHeader, no_spans) == kSpanMapOffset);
 
 // Allocates `size` bytes aligned to `alignment` (power of two; 0 = default).
 // `zero`: the memory must read as zero (skipped for fresh OS pages).

@@ -64,6 +64,8 @@ struct alignas(64) Superslab {
   alignas(64) Slab slabs[kSlabsPerSuperslab];
 };
 static_assert(sizeof(Superslab) <= kSuperslabHeaderSize);
+// Large-object headers mirror the span map's position (boxes/large_objects).
+inline constexpr size_t kSpanMapOffset = offsetof(Superslab, span_of);
 
 inline Superslab* SuperslabOf(const void* p) {
   return reinterpret_cast<Superslab*>(reinterpret_cast<uintptr_t>(p) & ~kChunkMask);

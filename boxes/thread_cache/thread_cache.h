@@ -30,21 +30,25 @@ inline bool LinkLooksValid(const void* next) { return (reinterpret_cast<uintptr_
 
 struct Bin {
   void* head;
-  uint32_t count;
-  uint32_t limit;  // a push that makes count exceed this flushes
+  // limit - blocks held: a push that takes it below zero flushes. Counting
+  // down to zero saves the fast path a load and a compare against the limit.
+  int32_t room;
+  uint32_t limit;
 };
+
+inline uint32_t BinCount(const Bin* bin) { return static_cast<uint32_t>(static_cast<int32_t>(bin->limit) - bin->room); }
+
+// The head's link was overwritten: reports, and (warn mode) returns the head
+// and drops the rest of the list. Out of line, so the fast path stays leaf code.
+__attribute__((cold, noinline)) void* BinPopCorrupted(Bin* bin, void* head);
 
 inline void* BinPop(Bin* bin) {
   void* p = bin->head;
   if (__builtin_expect(p != nullptr, 1)) {
     void* next = GetNext(p);
-    if (__builtin_expect(!LinkLooksValid(next), 0)) {
-      ReportCorruptedFreeList(p);
-      next = nullptr;  // warn mode: drop the rest of the list (leaked, not reused)
-      bin->count = 1;
-    }
+    if (__builtin_expect(!LinkLooksValid(next), 0)) return BinPopCorrupted(bin, p);
     bin->head = next;
-    bin->count--;
+    bin->room++;
   }
   return p;
 }
@@ -53,7 +57,7 @@ inline void* BinPop(Bin* bin) {
 inline bool BinPush(Bin* bin, void* p) {
   SetNext(p, bin->head);
   bin->head = p;
-  return ++bin->count > bin->limit;
+  return --bin->room < 0;
 }
 
 // Blocks a bin may hold: about 32 KiB worth, at least 2, at most 256.
