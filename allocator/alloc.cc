@@ -127,6 +127,17 @@ void* AlignedAllocC11(size_t alignment, size_t size) {
   return AllocAligned(alignment, size);
 }
 
+void* Memalign(size_t alignment, size_t size) {
+  // As glibc: an alignment that is not a power of two is rounded up to one.
+  if (alignment > (size_t{1} << 62)) {
+    errno = EINVAL;
+    return nullptr;
+  }
+  size_t rounded = 1;
+  while (rounded < alignment) rounded <<= 1;
+  return AllocAligned(rounded, size);
+}
+
 void* Valloc(size_t size) { return AllocAligned(kPageSize, size); }
 
 void* Pvalloc(size_t size) {

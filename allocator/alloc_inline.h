@@ -99,6 +99,8 @@ void* Realloc(void* p, size_t size, const char* call);
 // 0, EINVAL or ENOMEM, as posix_memalign.
 int PosixMemalign(void** out, size_t alignment, size_t size);
 void* AlignedAllocC11(size_t alignment, size_t size);
+// memalign: any alignment, rounded up to a power of two.
+void* Memalign(size_t alignment, size_t size);
 void* Valloc(size_t size);
 void* Pvalloc(size_t size);
 int Trim();

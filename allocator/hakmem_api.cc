@@ -25,7 +25,7 @@ int hak_posix_memalign(void** out, size_t alignment, size_t size) {
   return PosixMemalign(out, alignment, size);
 }
 void* hak_aligned_alloc(size_t alignment, size_t size) { return AlignedAllocC11(alignment, size); }
-void* hak_memalign(size_t alignment, size_t size) { return AlignedAllocC11(alignment, size); }
+void* hak_memalign(size_t alignment, size_t size) { return Memalign(alignment, size); }
 void* hak_valloc(size_t size) { return Valloc(size); }
 void* hak_pvalloc(size_t size) { return Pvalloc(size); }
 size_t hak_usable_size(const void* ptr) { return UsableSize(ptr, "hak_usable_size"); }

@@ -30,7 +30,7 @@ HAKMEM_EXPORT int posix_memalign(void** out, size_t alignment, size_t size) {
 HAKMEM_EXPORT void* aligned_alloc(size_t alignment, size_t size) {
   return AlignedAllocC11(alignment, size);
 }
-HAKMEM_EXPORT void* memalign(size_t alignment, size_t size) { return AlignedAllocC11(alignment, size); }
+HAKMEM_EXPORT void* memalign(size_t alignment, size_t size) { return Memalign(alignment, size); }
 HAKMEM_EXPORT void* valloc(size_t size) { return Valloc(size); }
 HAKMEM_EXPORT void* pvalloc(size_t size) { return Pvalloc(size); }
 HAKMEM_EXPORT size_t malloc_usable_size(void* ptr) { return UsableSize(ptr, "malloc_usable_size"); }
@@ -73,9 +73,7 @@ HAKMEM_EXPORT void* __libc_malloc(size_t size) { return Alloc(size); }
 HAKMEM_EXPORT void __libc_free(void* ptr) { Free(ptr, "free"); }
 HAKMEM_EXPORT void* __libc_calloc(size_t count, size_t size) { return Calloc(count, size); }
 HAKMEM_EXPORT void* __libc_realloc(void* ptr, size_t size) { return Realloc(ptr, size, "realloc"); }
-HAKMEM_EXPORT void* __libc_memalign(size_t alignment, size_t size) {
-  return AlignedAllocC11(alignment, size);
-}
+HAKMEM_EXPORT void* __libc_memalign(size_t alignment, size_t size) { return Memalign(alignment, size); }
 HAKMEM_EXPORT void* __libc_valloc(size_t size) { return Valloc(size); }
 HAKMEM_EXPORT void* __libc_pvalloc(size_t size) { return Pvalloc(size); }
 HAKMEM_EXPORT int __posix_memalign(void** out, size_t alignment, size_t size) {

@@ -292,6 +292,9 @@ bool AdoptAbandoned(Heap* h) {
 
 // Collects remote frees into abandoned superslabs and releases what emptied.
 void ReclaimAbandoned(bool force) {
+  // Read before the exchange: flushes call this often, and a read keeps the
+  // line shared between threads while nothing is pending.
+  if (!force && g_abandoned_hint.load(std::memory_order_relaxed) == 0) return;
   if (g_abandoned_hint.exchange(0, std::memory_order_acq_rel) == 0 && !force) return;
   if (g_abandoned_count.load(std::memory_order_relaxed) == 0) return;
   SpinLockHolder hold(g_abandoned_lock);
