@@ -12,6 +12,7 @@
 #if defined(HAKMEM_TEST_BACKEND_API)
 #include "allocator/hakmem.h"
 #elif defined(HAKMEM_TEST_BACKEND_OVERRIDE)
+#include "allocator/hakmem.h"
 // C23 functions that glibc 2.36 does not declare; //allocator defines them.
 extern "C" void free_sized(void* ptr, size_t size) noexcept;
 extern "C" void free_aligned_sized(void* ptr, size_t alignment, size_t size) noexcept;
@@ -48,6 +49,13 @@ struct Backend {
   static void FreeSized(void* p, size_t n) { hak_free_sized(p, n); }
   static void FreeAlignedSized(void* p, size_t align, size_t n) { hak_free_aligned_sized(p, align, n); }
   static int Trim(size_t pad) { return hak_trim(pad); }
+  // Bytes the allocator counts as handed out, where it can say.
+  static bool InUseBytes(size_t* out) {
+    hak_heap_info info{};
+    hak_heap_info_get(&info);
+    *out = info.in_use_bytes;
+    return true;
+  }
 };
 
 #else  // libc names: hakmem's when //allocator is linked in, else glibc's.
@@ -80,6 +88,17 @@ struct Backend {
   static void FreeAlignedSized(void* p, size_t, size_t) { ::free(p); }
 #endif
   static int Trim(size_t pad) { return ::malloc_trim(pad); }
+#if defined(HAKMEM_TEST_BACKEND_OVERRIDE)
+  static bool InUseBytes(size_t* out) {
+    hak_heap_info info{};
+    hak_heap_info_get(&info);
+    *out = info.in_use_bytes;
+    return true;
+  }
+#else
+  // mallinfo2 covers only glibc's main arena: not a process-wide figure.
+  static bool InUseBytes(size_t*) { return false; }
+#endif
 };
 
 #endif
