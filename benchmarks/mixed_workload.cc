@@ -125,26 +125,59 @@ struct FreeNow {
 };
 
 // The main loop split at epoch boundaries: `operations` of each chunk, and
-// whether an epoch callback follows it.
+// whether an epoch boundary follows it.
 struct Chunk {
   uint64_t operations;
   bool ends_epoch;
 };
 
-std::vector<Chunk> PlanChunks(const MixedConfig& config) {
-  std::vector<Chunk> chunks;
-  const bool epochs = config.epoch_operations > 0 && config.on_epoch;
-  if (!epochs) {
-    chunks.push_back({config.cycles, false});
-    return chunks;
+bool HasEpochBoundaries(const MixedConfig& config) {
+  return config.epoch_operations > 0 && (config.on_epoch || config.should_stop);
+}
+
+// Hands out the chunks one at a time: an unbounded run has no last chunk, so
+// no list of them is ever built.
+class ChunkPlan {
+ public:
+  explicit ChunkPlan(const MixedConfig& config)
+      : epoch_(HasEpochBoundaries(config) ? config.epoch_operations : 0),
+        unbounded_(config.cycles == kRunUntilStopped),
+        remaining_(config.cycles) {}
+
+  // The next chunk, or false when the run's operations are all planned.
+  bool Next(Chunk& chunk) {
+    if (epoch_ == 0) {  // one chunk of everything
+      if (remaining_ == 0) return false;
+      chunk = {remaining_, false};
+      remaining_ = 0;
+      return true;
+    }
+    if (unbounded_) {
+      chunk = {epoch_, true};
+      return true;
+    }
+    if (remaining_ == 0) return false;
+    const bool full_epoch = remaining_ >= epoch_;
+    chunk = {full_epoch ? epoch_ : remaining_, full_epoch};
+    remaining_ -= chunk.operations;
+    return true;
   }
-  uint64_t remaining = config.cycles;
-  while (remaining >= config.epoch_operations) {
-    chunks.push_back({config.epoch_operations, true});
-    remaining -= config.epoch_operations;
-  }
-  if (remaining > 0) chunks.push_back({remaining, false});
-  return chunks;
+
+ private:
+  uint64_t epoch_;
+  bool unbounded_;
+  uint64_t remaining_;
+};
+
+// What happens at an epoch boundary; true when the run is to stop there.
+bool AtEpochBoundary(const MixedConfig& config, const EpochReport& report) {
+  if (config.on_epoch) config.on_epoch(report);
+  return config.should_stop && config.should_stop();
+}
+
+uint64_t PrefaultOperations(const MixedConfig& config) {
+  const uint64_t cycles = config.cycles == kRunUntilStopped ? kDefaultCycles : config.cycles;
+  return cycles / 10;
 }
 
 // Thread `index` of `count`'s share of `total` operations.
@@ -181,21 +214,23 @@ MixedResult RunSingleThreaded(const MixedConfig& config) {
     SlotChurn churn(config.ws, slot_of, size_of);
     if (config.prefault) {
       churn.Reseed(NonZero(config.seed + kPrefaultSeedOffset));
-      churn.Run(config.cycles / 10, FreeNow{});
+      churn.Run(PrefaultOperations(config), FreeNow{});
       churn.FreeAll();
     }
     if (config.on_warmed_up) config.on_warmed_up();
 
     churn.Reseed(config.seed);
-    const std::vector<Chunk> chunks = PlanChunks(config);
+    ChunkPlan plan(config);
+    Chunk chunk;
+    bool stop = false;
     TimedSpan span;
     uint64_t done = 0;
     span.Start();
-    for (const Chunk& chunk : chunks) {
+    while (!stop && plan.Next(chunk)) {
       result.allocations += churn.Run(chunk.operations, FreeNow{});
       done += chunk.operations;
       if (chunk.ends_epoch) {
-        span.Untimed([&](double elapsed) { config.on_epoch({done, elapsed}); });
+        span.Untimed([&](double elapsed) { stop = AtEpochBoundary(config, {done, elapsed}); });
       }
     }
     churn.FreeAll();
@@ -256,13 +291,16 @@ MixedResult RunMultiThreaded(const MixedConfig& config) {
   const int thread_count = config.threads;
   std::vector<std::unique_ptr<HandoffRing>> rings;
   for (int i = 0; i < thread_count; ++i) rings.push_back(std::make_unique<HandoffRing>());
-  const std::vector<Chunk> chunks = PlanChunks(config);
 
   // The barrier's completion step runs on one thread while the others wait;
   // `next_phase_action` says what that step is.
   TimedSpan span;
   uint64_t operations_done = 0;
-  size_t chunk_index = 0;
+  // Every thread walks its own copy of the same plan; this one is the
+  // completion step's.
+  ChunkPlan completed_chunks(config);
+  // Set by the completion step, read by every thread after that barrier.
+  bool stopping = false;
   enum class Phase { kNothing, kWarmedUp, kChunkDone, kFinished };
   Phase next_phase_action = Phase::kNothing;
   auto on_phase_end = [&]() noexcept {
@@ -274,10 +312,11 @@ MixedResult RunMultiThreaded(const MixedConfig& config) {
         span.Start();
         break;
       case Phase::kChunkDone: {
-        const Chunk& chunk = chunks[chunk_index++];
+        Chunk chunk{0, false};
+        completed_chunks.Next(chunk);
         operations_done += chunk.operations;
         if (chunk.ends_epoch) {
-          span.Untimed([&](double elapsed) { config.on_epoch({operations_done, elapsed}); });
+          span.Untimed([&](double elapsed) { stopping = AtEpochBoundary(config, {operations_done, elapsed}); });
         }
         break;
       }
@@ -313,7 +352,7 @@ MixedResult RunMultiThreaded(const MixedConfig& config) {
 
       if (config.prefault) {
         churn.Reseed(NonZero(ThreadSeed(config.seed, index) + kPrefaultSeedOffset));
-        run_with_handoff(ShareOf(config.cycles / 10, index, thread_count));
+        run_with_handoff(ShareOf(PrefaultOperations(config), index, thread_count));
         churn.FreeAll();
       }
       meet(index, Phase::kNothing);  // every push of the prefault is done...
@@ -322,9 +361,12 @@ MixedResult RunMultiThreaded(const MixedConfig& config) {
 
       churn.Reseed(ThreadSeed(config.seed, index));
       uint64_t made = 0;
-      for (const Chunk& chunk : chunks) {
+      ChunkPlan plan(config);
+      Chunk chunk;
+      while (plan.Next(chunk)) {
         made += run_with_handoff(ShareOf(chunk.operations, index, thread_count));
         meet(index, Phase::kChunkDone);
+        if (stopping) break;
       }
       churn.FreeAll();
       meet(index, Phase::kNothing);
@@ -355,7 +397,12 @@ SizeRange::SizeRange(size_t min_size, size_t max_size)
       width_mask_(static_cast<uint32_t>(width_ - 1)) {}
 
 std::string ValidateMixedConfig(const MixedConfig& config) {
-  if (config.cycles == 0) return "cycles must be at least 1";
+  if (config.cycles == kRunUntilStopped) {
+    if (!config.should_stop) return "cycles must be at least 1";
+    if (config.epoch_operations == 0) {
+      return "a run until stopped needs epoch_operations > 0 (should_stop is asked at epoch boundaries)";
+    }
+  }
   if (config.ws == 0) return "ws (working set) must be at least 1 slot";
   if (config.ws > (1u << 28)) return "ws (working set) must be at most 268435456 slots";
   if (config.seed == 0) return "seed must be non-zero (xorshift32 never leaves 0)";

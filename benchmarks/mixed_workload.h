@@ -26,6 +26,8 @@ inline constexpr uint32_t kDefaultSeed = 1234567;
 inline constexpr uint32_t kPrefaultSeedOffset = 0xDEADBEEF;
 inline constexpr size_t kDefaultMinSize = 16;
 inline constexpr size_t kDefaultMaxSize = 16 + 0x3FF;  // inclusive
+// `cycles` value of a run that goes on until `should_stop` ends it.
+inline constexpr uint64_t kRunUntilStopped = 0;
 
 // xorshift32 (Marsaglia). A zero state stays zero forever, so seeds must be
 // non-zero.
@@ -64,6 +66,9 @@ struct EpochReport {
 };
 
 struct MixedConfig {
+  // Main-loop operations, or kRunUntilStopped (then should_stop and
+  // epoch_operations are required, and the prefault pass runs
+  // kDefaultCycles / 10 operations, as the standard run's does).
   uint64_t cycles = kDefaultCycles;
   uint32_t ws = kDefaultWorkingSet;
   uint32_t seed = kDefaultSeed;
@@ -85,10 +90,15 @@ struct MixedConfig {
   // meet at each epoch boundary and one of them calls it.
   uint64_t epoch_operations = 0;
   std::function<void(const EpochReport&)> on_epoch;
+  // Asked at every epoch boundary, right after on_epoch (and only there, so
+  // the timed loop never pays for it): true ends the main loop at that
+  // boundary; the leftovers are then freed as at the end of any run. With
+  // threads > 1 it is called by the same thread as on_epoch.
+  std::function<bool()> should_stop;
 };
 
 struct MixedResult {
-  uint64_t operations = 0;  // main-loop operations (== cycles)
+  uint64_t operations = 0;  // main-loop operations (== cycles unless stopped)
   double seconds = 0;       // main loop + final frees, callbacks excluded
   uint64_t allocations = 0; // malloc calls in the main loop (a checksum)
 };

@@ -143,6 +143,68 @@ TEST(RunMixedTest, EpochsAddUpToTheSameWorkAsOneRun) {
   EXPECT_EQ(RunMixed(config).allocations, plain);
 }
 
+TEST(RunMixedTest, RunUntilStoppedEndsAtTheBoundaryThatAskedAndFreesEverything) {
+  for (int threads : {1, 2}) {
+    MixedConfig config;
+    config.cycles = kRunUntilStopped;
+    config.ws = 300;
+    config.threads = threads;
+    config.epoch_operations = 1000;
+    int epochs = 0;
+    config.on_epoch = [&](const EpochReport& report) {
+      ++epochs;
+      EXPECT_EQ(report.operations_done, static_cast<uint64_t>(epochs) * 1000);
+    };
+    int asked = 0;
+    config.should_stop = [&] { return ++asked == 5; };
+    RunMixed(config);  // lets glibc create its per-thread arenas first
+    epochs = asked = 0;
+    const size_t in_use_before = mallinfo2().uordblks;
+    const MixedResult result = RunMixed(config);
+    EXPECT_EQ(mallinfo2().uordblks, in_use_before) << "blocks leaked with threads=" << threads;
+    EXPECT_EQ(result.operations, 5000u) << "threads=" << threads;
+    EXPECT_EQ(epochs, 5);
+    EXPECT_EQ(asked, 5);
+    if (threads == 1) {
+      EXPECT_EQ(result.allocations, ReferenceAllocations(5000, 300, kDefaultSeed));
+    }
+  }
+}
+
+TEST(RunMixedTest, ShouldStopAloneMarksTheBoundaries) {
+  MixedConfig config;
+  config.cycles = kRunUntilStopped;
+  config.ws = 64;
+  config.epoch_operations = 700;
+  int asked = 0;
+  config.should_stop = [&] { return ++asked == 3; };
+  EXPECT_EQ(RunMixed(config).operations, 2100u);
+}
+
+TEST(RunMixedTest, ShouldStopEndsABoundedRunEarlyAndNeverPastItsEnd) {
+  for (int threads : {1, 2}) {
+    MixedConfig config;
+    config.cycles = 10000;
+    config.ws = 64;
+    config.threads = threads;
+    config.epoch_operations = 3000;
+    config.should_stop = [] { return true; };
+    EXPECT_EQ(RunMixed(config).operations, 3000u) << "threads=" << threads;
+    config.should_stop = [] { return false; };
+    EXPECT_EQ(RunMixed(config).operations, 10000u) << "threads=" << threads;
+  }
+}
+
+TEST(ValidateMixedConfigTest, RunUntilStoppedNeedsAStopHookAndEpochs) {
+  MixedConfig config;
+  config.cycles = kRunUntilStopped;
+  EXPECT_EQ(ValidateMixedConfig(config), "cycles must be at least 1");
+  config.should_stop = [] { return true; };
+  EXPECT_NE(ValidateMixedConfig(config), "");
+  config.epoch_operations = 100;
+  EXPECT_EQ(ValidateMixedConfig(config), "");
+}
+
 TEST(ValidateMixedConfigTest, AcceptsDefaultsAndRejectsNonsense) {
   EXPECT_EQ(ValidateMixedConfig(MixedConfig{}), "");
   auto problem = [](auto change) {
