@@ -47,12 +47,13 @@ void RecordExit(int status, ProcessResult& result) {
   }
 }
 
-// Forks a child with stdout on a pipe. `before_exec` runs in the child.
+// Forks a child with stdout on a pipe (or inherited when `stdout_fd` is
+// null). `before_exec` runs in the child.
 template <typename BeforeExec>
 pid_t Spawn(const std::string& path, const std::vector<std::string>& args, int* stdout_fd,
             std::string* error, BeforeExec before_exec) {
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+  int pipe_fds[2] = {-1, -1};
+  if (stdout_fd != nullptr && pipe2(pipe_fds, O_CLOEXEC) != 0) {
     *error = std::string("pipe: ") + std::strerror(errno);
     return -1;
   }
@@ -60,21 +61,50 @@ pid_t Spawn(const std::string& path, const std::vector<std::string>& args, int* 
   const pid_t pid = fork();
   if (pid < 0) {
     *error = std::string("fork: ") + std::strerror(errno);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
+    if (stdout_fd != nullptr) {
+      close(pipe_fds[0]);
+      close(pipe_fds[1]);
+    }
     return -1;
   }
   if (pid == 0) {
-    dup2(pipe_fds[1], STDOUT_FILENO);
+    if (stdout_fd != nullptr) dup2(pipe_fds[1], STDOUT_FILENO);
     before_exec();
     execv(path.c_str(), argv.data());
     const char message[] = "benchmark runner: exec of the worker failed\n";
     (void)!write(STDERR_FILENO, message, sizeof message - 1);
     _exit(127);
   }
-  close(pipe_fds[1]);
-  *stdout_fd = pipe_fds[0];
+  if (stdout_fd != nullptr) {
+    close(pipe_fds[1]);
+    *stdout_fd = pipe_fds[0];
+  }
   return pid;
+}
+
+void Count(uint64_t number, MemorySyscalls& c) {
+  switch (number) {
+    case SYS_mmap: ++c.mmap; break;
+    case SYS_munmap: ++c.munmap; break;
+    case SYS_madvise: ++c.madvise; break;
+    case SYS_mremap: ++c.mremap; break;
+    case SYS_brk: ++c.brk; break;
+    default: break;
+  }
+}
+
+// Writes `counts` into the stopped thread `tid`'s memory at `address` (a
+// TracedSyscallCounts), word by word. False if the address is not writable.
+bool AnswerCountQuery(pid_t tid, uint64_t address, const MemorySyscalls& counts) {
+  const uint64_t words[] = {kMarkerMagic, counts.mmap, counts.munmap, counts.madvise, counts.mremap, counts.brk};
+  static_assert(sizeof words == sizeof(TracedSyscallCounts));
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; ++i) {
+    const uint64_t target = address + i * sizeof(uint64_t);
+    if (ptrace(PTRACE_POKEDATA, tid, reinterpret_cast<void*>(target), reinterpret_cast<void*>(words[i])) != 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -100,12 +130,13 @@ ProcessResult RunProcess(const std::string& path, const std::vector<std::string>
   return result;
 }
 
-TracedResult RunTracedCountingSyscalls(const std::string& path, const std::vector<std::string>& args) {
+TracedResult RunTracedCountingSyscalls(const std::string& path, const std::vector<std::string>& args,
+                                       const TraceOptions& options) {
   TracedResult traced;
   ProcessResult& result = traced.process;
   int out_fd = -1;
   // The child stops itself so the tracer can set options before exec.
-  const pid_t child = Spawn(path, args, &out_fd, &result.error, [] {
+  const pid_t child = Spawn(path, args, options.capture_stdout ? &out_fd : nullptr, &result.error, [] {
     if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) _exit(126);
     raise(SIGSTOP);
   });
@@ -116,18 +147,19 @@ TracedResult RunTracedCountingSyscalls(const std::string& path, const std::vecto
   if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status)) {
     result.error = "the traced worker did not stop (ptrace refused?)";
     RecordExit(status, result);
-    close(out_fd);
+    if (out_fd >= 0) close(out_fd);
     return traced;
   }
-  const long options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
-                       PTRACE_O_EXITKILL;
-  if (ptrace(PTRACE_SETOPTIONS, child, nullptr, reinterpret_cast<void*>(options)) != 0) {
+  const long ptrace_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+                              PTRACE_O_EXITKILL;
+  if (ptrace(PTRACE_SETOPTIONS, child, nullptr, reinterpret_cast<void*>(ptrace_options)) != 0) {
     result.error = std::string("ptrace(PTRACE_SETOPTIONS): ") + std::strerror(errno);
     kill(child, SIGKILL);
     waitpid(child, &status, 0);
-    close(out_fd);
+    if (out_fd >= 0) close(out_fd);
     return traced;
   }
+  if (options.child_pid != nullptr) options.child_pid->store(child);
   ptrace(PTRACE_SYSCALL, child, nullptr, nullptr);
 
   bool counting = false;
@@ -157,17 +189,13 @@ TracedResult RunTracedCountingSyscalls(const std::string& path, const std::vecto
           } else if (info.entry.args[1] == kMarkerCountingStops) {
             counting = false;
             traced.saw_stop_marker = true;
+          } else if (info.entry.args[1] == kMarkerQueryCounts &&
+                     AnswerCountQuery(tid, info.entry.args[2], traced.since_exec)) {
+            ++traced.queries_answered;
           }
-        } else if (counting) {
-          MemorySyscalls& c = traced.counted;
-          switch (number) {
-            case SYS_mmap: ++c.mmap; break;
-            case SYS_munmap: ++c.munmap; break;
-            case SYS_madvise: ++c.madvise; break;
-            case SYS_mremap: ++c.mremap; break;
-            case SYS_brk: ++c.brk; break;
-            default: break;
-          }
+        } else {
+          Count(number, traced.since_exec);
+          if (counting) Count(number, traced.counted);
         }
       }
     } else if (stop_signal == SIGTRAP && (status >> 16) != 0) {
@@ -179,8 +207,11 @@ TracedResult RunTracedCountingSyscalls(const std::string& path, const std::vecto
     }
     ptrace(PTRACE_SYSCALL, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(signal_to_deliver)));
   }
-  result.output = ReadAll(out_fd);
-  close(out_fd);
+  if (options.child_pid != nullptr) options.child_pid->store(0);
+  if (out_fd >= 0) {
+    result.output = ReadAll(out_fd);
+    close(out_fd);
+  }
   return traced;
 }
 

@@ -3,6 +3,9 @@
 #ifndef HAKMEM_BENCHMARKS_PROCESS_H_
 #define HAKMEM_BENCHMARKS_PROCESS_H_
 
+#include <sys/types.h>
+
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,14 +36,28 @@ struct MemorySyscalls {
 struct TracedResult {
   ProcessResult process;
   MemorySyscalls counted;  // only between the two markers (syscall_marker.h)
+  MemorySyscalls since_exec;  // every call of the traced program
   bool saw_start_marker = false;
   bool saw_stop_marker = false;
+  uint64_t queries_answered = 0;  // kMarkerQueryCounts markers
+};
+
+struct TraceOptions {
+  // Captured into ProcessResult::output, or left to the tracer's own stdout
+  // (a soak's summary shows up as it is printed).
+  bool capture_stdout = true;
+  // When set, receives the traced process's pid once it runs (0 before), so
+  // that a signal handler can forward signals to it.
+  std::atomic<pid_t>* child_pid = nullptr;
 };
 
 // Runs `path args...` under ptrace, following every thread, and counts the
-// memory system calls made by any thread between the start and stop markers.
+// memory system calls made by any thread between the start and stop markers
+// (`counted`) and since exec (`since_exec`). At a kMarkerQueryCounts marker it
+// writes `since_exec` so far into the process (QueryTracedSyscallCounts).
 // Every allocator is counted the same way, and timing runs are never traced.
-TracedResult RunTracedCountingSyscalls(const std::string& path, const std::vector<std::string>& args);
+TracedResult RunTracedCountingSyscalls(const std::string& path, const std::vector<std::string>& args,
+                                       const TraceOptions& options = {});
 
 }  // namespace hakmem::bench
 

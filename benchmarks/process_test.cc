@@ -2,6 +2,7 @@
 // OS-call count. Nothing here is timed.
 #include "benchmarks/process.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <string>
 
@@ -79,6 +80,33 @@ TEST(RunTracedCountingSyscallsTest, FollowsEveryThread) {
   EXPECT_EQ(traced.counted.mmap, parsed->allocations);
   EXPECT_GE(traced.counted.mmap + traced.counted.munmap, 1000u);
   EXPECT_LE(traced.counted.mmap + traced.counted.munmap, 1008u);
+}
+
+// The probe maps and unmaps 25 pages between two queries; the tracer's
+// answers must differ by exactly that, and an untraced probe gets no answer.
+TEST(RunTracedCountingSyscallsTest, AnswersCountQueriesWithCallsSinceExec) {
+  const TracedResult traced = RunTracedCountingSyscalls(Env("QUERY_PROBE"), {"25"});
+  ASSERT_EQ(traced.process.exit_code, 0) << traced.process.error;
+  EXPECT_EQ(traced.process.output, "mmap=25 munmap=25\n");
+  EXPECT_EQ(traced.queries_answered, 2u);
+  EXPECT_GE(traced.since_exec.mmap, 25u);
+  EXPECT_EQ(traced.counted.mmap, 0u) << "no start marker, so nothing between markers";
+
+  const ProcessResult plain = RunProcess(Env("QUERY_PROBE"), {"25"});
+  EXPECT_EQ(plain.exit_code, 0);
+  EXPECT_EQ(plain.output, "unanswered\n");
+}
+
+TEST(RunTracedCountingSyscallsTest, InheritedStdoutAndPublishedPid) {
+  std::atomic<pid_t> child{-1};
+  TraceOptions options;
+  options.capture_stdout = false;
+  options.child_pid = &child;
+  const TracedResult traced = RunTracedCountingSyscalls(Env("QUERY_PROBE"), {"3"}, options);
+  EXPECT_EQ(traced.process.exit_code, 0);
+  EXPECT_EQ(traced.process.output, "");
+  EXPECT_EQ(traced.queries_answered, 2u);
+  EXPECT_EQ(child.load(), 0) << "reset once the process is gone";
 }
 
 }  // namespace
