@@ -68,6 +68,39 @@ mapped=$(LD_PRELOAD="$lib" /usr/bin/python3 -c 'print("libhakmem" in open("/proc
 # 5. our STL workload (4 threads).
 compare stl_workload "$stl_workload"
 
+# 6. Python threads sharing objects (frees on other threads than the allocating one).
+compare python_threads /usr/bin/python3 -c '
+import threading, queue
+q = queue.Queue(maxsize=1000)
+def produce(k):
+    for i in range(50000):
+        q.put({"k": k, "i": i, "s": "x" * (i % 300)})
+    q.put(None)
+total = [0]
+def consume():
+    done = 0
+    while done < 4:
+        item = q.get()
+        if item is None:
+            done += 1
+            continue
+        total[0] += len(item["s"]) + item["i"]
+threads = [threading.Thread(target=produce, args=(k,)) for k in range(4)]
+c = threading.Thread(target=consume)
+for t in threads + [c]: t.start()
+for t in threads + [c]: t.join()
+print(total[0])
+'
+
+# 7. Unparsable HAKMEM_* values must not break a program (warnings on
+# stderr are allowed; output must be unchanged).
+want=$(sort "$work/input.txt" | cksum)
+got=$(HAKMEM_SS_CACHE=lots HAKMEM_LARGE_CACHE_MB=-5 HAKMEM_SS_MEM_LEAN=maybe HAKMEM_SS_MEM_LEAN_DECOMMIT=bogus \
+      HAKMEM_ON_CORRUPTION=explode LD_PRELOAD="$lib" sort "$work/input.txt" 2>"$work/bad_env.err" | cksum) \
+  || fail "sort with unparsable HAKMEM_* values failed: $(head -c 2000 "$work/bad_env.err")"
+[[ "$got" == "$want" ]] || fail "sort output changed with unparsable HAKMEM_* values"
+echo "ok: unparsable HAKMEM_* values"
+
 if ((failures > 0)); then
   echo "$failures failure(s)" >&2
   exit 1

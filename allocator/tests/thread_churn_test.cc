@@ -1,6 +1,7 @@
 // 10,000 short-lived threads allocate and free; some of their blocks are freed
 // by other threads after the allocating thread has exited. Per-thread state
 // must be reclaimed: RSS stays bounded.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -158,6 +159,75 @@ TEST(ThreadChurnTest, TenThousandShortLivedThreadsKeepRssBounded) {
   }
   EXPECT_LT(growth, kMaxRssGrowthBytes) << "RSS grew by " << (growth >> 20) << " MiB over " << kThreads
                                         << " threads";
+}
+
+// Thread-exit hooks run in an order the allocator does not control: C++
+// thread_local destructors, then pthread key destructors, some of which may
+// run after the allocator released the thread's cache. Allocating and freeing
+// there must work and must not strand a fresh cache per thread.
+pthread_key_t g_exit_key;
+std::atomic<int> g_exit_hook_failures{0};
+
+void AllocateInKeyDestructor(void* value) {
+  A::Free(value);  // a block allocated by this thread while it ran
+  for (size_t n : {size_t{24}, size_t{700}, size_t{9000}}) {
+    void* p = A::Malloc(n);
+    if (p == nullptr) {
+      g_exit_hook_failures.fetch_add(1);
+      continue;
+    }
+    FillBlock(p, n);
+    if (FindBlockMismatch(p, n) != kPatternOk) g_exit_hook_failures.fetch_add(1);
+    A::Free(p);
+  }
+}
+
+struct AllocatesOnThreadExit {
+  void* block = nullptr;
+  ~AllocatesOnThreadExit() {
+    A::Free(block);
+    void* p = A::Malloc(333);
+    if (p == nullptr) g_exit_hook_failures.fetch_add(1);
+    A::Free(p);
+  }
+};
+
+TEST(ThreadChurnTest, AllocationInThreadExitHooksIsReclaimed) {
+  ASSERT_EQ(pthread_key_create(&g_exit_key, AllocateInKeyDestructor), 0);
+  auto body = [] {
+    thread_local AllocatesOnThreadExit on_exit;
+    on_exit.block = A::Malloc(100);
+    pthread_setspecific(g_exit_key, A::Malloc(5000));
+    void* p = A::Malloc(2000);
+    A::Free(p);
+  };
+  auto run = [&body](int count) {
+    for (int done = 0; done < count; done += kBatch) {
+      std::vector<std::thread> batch;
+      for (int i = 0; i < kBatch; ++i) batch.emplace_back(body);
+      for (auto& t : batch) t.join();
+    }
+  };
+  const size_t baseline = ResidentBytes();
+  run(500);
+  size_t in_use_before = 0;
+  const bool has_in_use = Backend::InUseBytes(&in_use_before);
+  run(kThreads / 2);
+  A::Trim(0);
+  const size_t after = ResidentBytes();
+  pthread_key_delete(g_exit_key);
+  EXPECT_EQ(g_exit_hook_failures.load(), 0);
+  size_t in_use_after = 0;
+  if (has_in_use && Backend::InUseBytes(&in_use_after)) {
+    std::printf("exit hooks: in-use bytes after warm-up %zu, after %d threads %zu\n", in_use_before,
+                kThreads / 2, in_use_after);
+    EXPECT_LT(in_use_after, in_use_before + (size_t{8} << 20))
+        << "in-use bytes grew from " << in_use_before << " to " << in_use_after << " with no block live";
+  }
+  const size_t growth = after > baseline ? after - baseline : 0;
+  std::printf("exit hooks: RSS baseline %zu KiB, after %zu KiB\n", baseline >> 10, after >> 10);
+  if (HAKMEM_TEST_UNDER_SANITIZER) GTEST_SKIP() << "RSS bound not checked under sanitizers";
+  EXPECT_LT(growth, kMaxRssGrowthBytes) << "RSS grew by " << (growth >> 20) << " MiB";
 }
 
 }  // namespace
