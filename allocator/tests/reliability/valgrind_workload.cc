@@ -81,8 +81,20 @@ int MultiThreaded() {
 
 }  // namespace
 
+// Valgrind replaces a malloc it finds in the executable unless told not to
+// (valgrind_test.sh passes --soname-synonyms=somalloc=nouserintercepts):
+// make sure the blocks really come from hakmem.
+int HakmemIsTheMalloc() {
+  void* p = malloc(5 << 20);
+  hak_heap_info info{};
+  hak_heap_info_get(&info);
+  free(p);
+  return Check(info.large_live >= 1 && info.in_use_bytes >= (5u << 20), "malloc is not hakmem's");
+}
+
 int main() {
-  int errors = SingleThreaded() + MultiThreaded();
+  int errors = HakmemIsTheMalloc();
+  errors += SingleThreaded() + MultiThreaded();
   malloc_trim(0);
   errors += Check(hak_heap_check() == 0, "heap check");
   std::printf("valgrind_workload: %s\n", errors == 0 ? "ok" : "FAILED");
