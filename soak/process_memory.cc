@@ -6,6 +6,9 @@
 
 #include <cstdlib>
 
+#include "allocator/hakmem.h"
+#include "benchmarks/syscall_marker.h"
+
 namespace hakmem::soak {
 
 uint64_t ReadRssBytes() {
@@ -23,20 +26,21 @@ uint64_t ReadRssBytes() {
   return static_cast<uint64_t>(resident_pages) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
+std::optional<TracedOsCallCounts> ReadTracedOsCallCounts() {
+  bench::TracedSyscallCounts counts;
+  if (!bench::QueryTracedSyscallCounts(counts)) return std::nullopt;
+  return TracedOsCallCounts{counts.mmap, counts.munmap, counts.madvise, counts.mremap, counts.brk};
+}
+
 std::optional<OsCallCounts> ReadAllocatorOsCallCounts() {
   // Looked up at run time so that one soak source serves every allocator:
-  // only the hakmem binary's libhakmem.so defines the function.
-  // allocator/hakmem.h documents hak_os_counters as starting with the three
-  // uint64_t call counts (mmap, munmap, madvise); the buffer is larger than
-  // the whole struct so fields added at its end cannot overflow it.
-  // TODO: include allocator/hakmem.h once //allocator exports a header target.
-  using CountersGetter = void (*)(void*);
+  // only the hakmem binary links libhakmem.so, which exports the function.
   static const auto get_counters =
-      reinterpret_cast<CountersGetter>(dlsym(RTLD_DEFAULT, "hak_os_counters_get"));
+      reinterpret_cast<decltype(&hak_os_counters_get)>(dlsym(RTLD_DEFAULT, "hak_os_counters_get"));
   if (get_counters == nullptr) return std::nullopt;
-  uint64_t fields[32] = {};
-  get_counters(fields);
-  return OsCallCounts{fields[0], fields[1], fields[2]};
+  hak_os_counters counters{};
+  get_counters(&counters);
+  return OsCallCounts{counters.mmap_calls, counters.munmap_calls, counters.madvise_calls};
 }
 
 }  // namespace hakmem::soak

@@ -15,8 +15,8 @@
 namespace hakmem::soak {
 
 struct SoakSettings {
-  // ws, seed, sizes and threads of the workload; the loop sets cycles,
-  // prefault and the callbacks itself.
+  // ws, seed, sizes and threads of the workload; the loop sets cycles (run
+  // until stopped), prefault (on) and the callbacks itself.
   bench::MixedConfig workload;
   absl::Duration duration = absl::Seconds(30);
   absl::Duration epoch = absl::Seconds(1);
@@ -33,7 +33,8 @@ struct EpochRow {
   uint64_t total_ops = 0;
   double ops_per_s = 0;
   uint64_t rss_bytes = 0;
-  std::optional<OsCallCounts> os_calls;
+  std::optional<TracedOsCallCounts> os_calls;       // when run under the tracer
+  std::optional<OsCallCounts> allocator_os_calls;   // hakmem's own counters
 };
 
 struct SoakOutcome {
@@ -43,8 +44,9 @@ struct SoakOutcome {
   bool stopped_early = false;  // stop_requested ended the run
 };
 
-// Runs the soak, calling `on_epoch` once per epoch (the last may be shorter
-// than settings.epoch). Returns after the duration or a stop request.
+// Runs the soak as one continuous run of the workload, calling `on_epoch` once
+// per epoch (the last may be shorter than settings.epoch). Returns after the
+// duration or a stop request; every epoch's row comes from the same run.
 SoakOutcome RunSoak(const SoakSettings& settings, const std::function<void(const EpochRow&)>& on_epoch);
 
 }  // namespace hakmem::soak

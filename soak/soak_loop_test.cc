@@ -46,8 +46,9 @@ TEST(SoakLoopTest, OneRowPerEpochUntilTheDuration) {
   EXPECT_EQ(outcome.epochs, rows.size());
   EXPECT_EQ(outcome.total_ops, rows.back().total_ops);
   EXPECT_GT(outcome.total_ops, 0u);
-  // glibc keeps no OS-call counters.
+  // Not traced, and glibc keeps no OS-call counters of its own.
   EXPECT_FALSE(rows.back().os_calls.has_value());
+  EXPECT_FALSE(rows.back().allocator_os_calls.has_value());
 }
 
 TEST(SoakLoopTest, StopRequestEndsTheRunWithAFinalRow) {

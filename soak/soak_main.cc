@@ -6,6 +6,12 @@
 // with the CSV complete and the summary printed.
 //
 //   mixed_glibc --duration=60m --epoch=1s --threads=1 --csv=soak_glibc.csv
+//
+// Run plainly it is the throughput variant (the OS-call columns stay empty);
+// under //soak:trace_syscalls it is the syscall variant (the tracer counts
+// every thread's memory OS calls and the binary asks for them at each epoch).
+// Like the benchmark workers it refuses to run (exit 3) when its malloc does
+// not come from the library it was built for.
 #include <unistd.h>
 
 #include <atomic>
@@ -20,15 +26,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "benchmarks/allocator_identity.h"
 #include "benchmarks/mixed_workload.h"
 #include "soak/soak_loop.h"
 #include "tools/csv_table.h"
 #include "tools/soak_analysis.h"
 #include "tools/soak_csv_columns.h"
-
-// Defined by the identity source allocator_matrix.bzl generates per binary
-// (declared in benchmarks/allocator_identity.h).
-extern "C" const char kHakmemBenchAllocatorName[];
 
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(30), "how long to run (e.g. 30s, 60m)");
 ABSL_FLAG(absl::Duration, epoch, absl::Seconds(1), "length of one CSV row's epoch");
@@ -42,8 +45,11 @@ ABSL_FLAG(std::string, csv, "",
           "directory `bazel run` was started in)");
 ABSL_FLAG(bool, progress, true, "live progress line on stderr");
 ABSL_FLAG(bool, summary, true, "print the analysis of the run at the end");
+ABSL_FLAG(bool, print_allocator, false, "print the allocator and the library malloc comes from, then exit");
 
 namespace {
+
+constexpr int kExitWrongAllocator = 3;
 
 std::atomic<bool> g_stop_requested{false};
 
@@ -55,7 +61,9 @@ std::string ResolveOutputPath(const std::string& path) {
   return invoked_from != nullptr ? absl::StrCat(invoked_from, "/", path) : path;
 }
 
-std::string Cell(const std::optional<hakmem::soak::OsCallCounts>& counts, uint64_t hakmem::soak::OsCallCounts::*field) {
+// One CSV cell of optional counts: the field, or empty when not counted.
+template <typename Counts>
+std::string Cell(const std::optional<Counts>& counts, uint64_t Counts::*field) {
   return counts ? absl::StrCat((*counts).*field) : "";
 }
 
@@ -66,6 +74,17 @@ int main(int argc, char** argv) {
       absl::StrCat("Soak run of the Mixed workload with ", kHakmemBenchAllocatorName,
                    ".\nusage: ", argv[0], " [--duration=30s] [--epoch=1s] [--threads=1] [--csv=PATH]"));
   absl::ParseCommandLine(argc, argv);
+
+  const std::string identity_problem = hakmem::bench::CheckMallocIdentity();
+  if (!identity_problem.empty()) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], identity_problem.c_str());
+    return kExitWrongAllocator;
+  }
+  if (absl::GetFlag(FLAGS_print_allocator)) {
+    std::printf("allocator=%s library=%s\n", kHakmemBenchAllocatorName,
+                hakmem::bench::MallocLibraryPath().c_str());
+    return 0;
+  }
 
   hakmem::soak::SoakSettings settings;
   settings.duration = absl::GetFlag(FLAGS_duration);
@@ -103,8 +122,11 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  std::fprintf(stderr, "soak: allocator=%s threads=%d ws=%u sizes=%zu..%zu duration=%s epoch=%s csv=%s\n",
-               kHakmemBenchAllocatorName, settings.workload.threads, settings.workload.ws,
+  // Asked once here so the start line can say which variant this is.
+  const bool traced = hakmem::soak::ReadTracedOsCallCounts().has_value();
+  std::fprintf(stderr, "soak: allocator=%s variant=%s threads=%d ws=%u sizes=%zu..%zu duration=%s epoch=%s csv=%s\n",
+               kHakmemBenchAllocatorName, traced ? "syscall(traced)" : "throughput(untraced)",
+               settings.workload.threads, settings.workload.ws,
                settings.workload.min_size, settings.workload.max_size,
                absl::FormatDuration(settings.duration).c_str(), absl::FormatDuration(settings.epoch).c_str(),
                csv_path.c_str());
@@ -115,14 +137,20 @@ int main(int argc, char** argv) {
   bool write_failed = false;
   const hakmem::soak::SoakOutcome outcome = hakmem::soak::RunSoak(settings, [&](const hakmem::soak::EpochRow& row) {
     using hakmem::soak::OsCallCounts;
+    using hakmem::soak::TracedOsCallCounts;
     // Every row is flushed at once, so even a killed run leaves whole rows.
-    if (std::fprintf(csv, "%llu,%.6f,%.6f,%llu,%llu,%.1f,%llu,%s,%s,%s\n",
+    if (std::fprintf(csv, "%llu,%.6f,%.6f,%llu,%llu,%.1f,%llu,%s,%s,%s,%s,%s,%s,%s,%s\n",
                      static_cast<unsigned long long>(row.epoch), row.elapsed_s, row.epoch_s,
                      static_cast<unsigned long long>(row.epoch_ops), static_cast<unsigned long long>(row.total_ops),
                      row.ops_per_s, static_cast<unsigned long long>(row.rss_bytes),
-                     Cell(row.os_calls, &OsCallCounts::mmap).c_str(),
-                     Cell(row.os_calls, &OsCallCounts::munmap).c_str(),
-                     Cell(row.os_calls, &OsCallCounts::madvise).c_str()) < 0 ||
+                     Cell(row.os_calls, &TracedOsCallCounts::mmap).c_str(),
+                     Cell(row.os_calls, &TracedOsCallCounts::munmap).c_str(),
+                     Cell(row.os_calls, &TracedOsCallCounts::madvise).c_str(),
+                     Cell(row.os_calls, &TracedOsCallCounts::mremap).c_str(),
+                     Cell(row.os_calls, &TracedOsCallCounts::brk).c_str(),
+                     Cell(row.allocator_os_calls, &OsCallCounts::mmap).c_str(),
+                     Cell(row.allocator_os_calls, &OsCallCounts::munmap).c_str(),
+                     Cell(row.allocator_os_calls, &OsCallCounts::madvise).c_str()) < 0 ||
         std::fflush(csv) != 0) {
       write_failed = true;
     }

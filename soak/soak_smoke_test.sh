@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # A few seconds of soak with one allocator's binary: the CSV is complete and
 # well-formed, RSS stays bounded, Ctrl-C ends the run cleanly, the
-# multi-threaded variant works. Nothing here depends on throughput.
+# multi-threaded variant works, and under the tracer (the syscall variant) the
+# OS-call columns are filled. Nothing here depends on throughput.
 #
-# usage: soak_smoke_test.sh SOAK_BINARY SOAK_ANALYZE
+# usage: soak_smoke_test.sh SOAK_BINARY SOAK_ANALYZE TRACE_SYSCALLS
 set -uo pipefail
 
-readonly SOAK=$1 ANALYZE=$2
+readonly SOAK=$1 ANALYZE=$2 TRACER=$3
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}"
-readonly HEADER="epoch,elapsed_s,epoch_s,epoch_ops,total_ops,ops_per_s,rss_bytes,mmap_calls,munmap_calls,madvise_calls"
+readonly HEADER="epoch,elapsed_s,epoch_s,epoch_ops,total_ops,ops_per_s,rss_bytes,mmap_calls,munmap_calls,madvise_calls,mremap_calls,brk_calls,allocator_mmap_calls,allocator_munmap_calls,allocator_madvise_calls"
 # Live data of the Mixed workload is a few MiB; a leak at its allocation rate
 # would pass this within a second.
 readonly RSS_BOUND_MIB=256
@@ -16,10 +17,11 @@ failures=0
 
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
-# check_csv FILE MIN_ROWS: header, row count, and soak_analyze's checks of
-# completeness (epochs 1..n, consistent totals) and of the RSS bound.
+# check_csv FILE MIN_ROWS [traced]: header, row count, soak_analyze's checks
+# of completeness (epochs 1..n, consistent totals) and of the RSS bound, and
+# which OS-call columns are filled.
 check_csv() {
-  local file=$1 min_rows=$2
+  local file=$1 min_rows=$2 traced=${3:-}
   [[ "$(head -n 1 "$file")" == "$HEADER" ]] || fail "$file: header is '$(head -n 1 "$file")'"
   local rows=$(($(wc -l <"$file") - 1))
   ((rows >= min_rows)) || fail "$file: $rows epochs, expected at least $min_rows"
@@ -27,11 +29,18 @@ check_csv() {
   if ! analysis=$("$ANALYZE" --warmup=0% --gates=rss_max --max_rss_mib=$RSS_BOUND_MIB "$file" 2>&1); then
     fail "soak_analyze rejected $file:"$'\n'"$analysis"
   fi
-  # Only hakmem exposes OS-call counters; the others leave the columns empty.
-  if [[ "$SOAK" == *_hakmem ]]; then
-    [[ "$analysis" != *"syscalls/op:       n/a"* ]] || fail "$file: hakmem run has no OS-call counts"
+  # The tracer's counts exactly when traced, for every allocator...
+  if [[ -n "$traced" ]]; then
+    [[ "$analysis" == *"syscalls/op:       "*"brk "* ]] || fail "$file: traced run has no OS-call counts"
+    [[ "$(tail -n 1 "$file" | cut -d, -f8)" -gt 0 ]] || fail "$file: traced run counted no mmap at all"
   else
-    [[ "$analysis" == *"syscalls/op:       n/a"* ]] || fail "$file: unexpected OS-call counts"
+    [[ "$analysis" == *"syscalls/op:       n/a"* ]] || fail "$file: untraced run has OS-call counts"
+  fi
+  # ...and the allocator's own counters only for hakmem.
+  if [[ "$SOAK" == *_hakmem ]]; then
+    [[ "$analysis" == *"allocator's count: "* ]] || fail "$file: hakmem run lacks its own counters"
+  else
+    [[ "$analysis" != *"allocator's count: "* ]] || fail "$file: unexpected allocator counters"
   fi
 }
 
@@ -40,7 +49,7 @@ if ! "$SOAK" --duration=3s --epoch=250ms --csv="$WORK/single.csv" >"$WORK/single
   fail "single-threaded run failed: $(cat "$WORK/single.err")"
 fi
 check_csv "$WORK/single.csv" 6
-grep -q "^soak: allocator=" "$WORK/single.err" || fail "no start line on stderr"
+grep -q "^soak: allocator=.* variant=throughput" "$WORK/single.err" || fail "no start line on stderr"
 grep -q "Mops/s  RSS" "$WORK/single.err" || fail "no progress line on stderr"
 grep -q "^soak: done after" "$WORK/single.err" || fail "no end line on stderr"
 grep -q "^== soak " "$WORK/single.out" || fail "no summary on stdout"
@@ -69,9 +78,31 @@ fi
 grep -q "threads=2" "$WORK/threads.err" || fail "two-thread run did not say threads=2"
 check_csv "$WORK/threads.csv" 3
 
-# 4. Bad flags are refused before anything runs.
+# 4. Bad flags are refused before anything runs; the allocator is the right one.
 "$SOAK" --duration=0s --csv="$WORK/none.csv" >/dev/null 2>&1 && fail "--duration=0s was accepted"
 "$SOAK" --seed=0 --csv="$WORK/none.csv" >/dev/null 2>&1 && fail "--seed=0 was accepted"
+allocator=${SOAK##*_}
+"$SOAK" --print_allocator | grep -q "^allocator=$allocator library=.*/lib$allocator\|^allocator=glibc library=.*/libc.so" ||
+  fail "--print_allocator: $("$SOAK" --print_allocator 2>&1)"
+
+# 5. The syscall variant: under the tracer every row has the traced counts,
+#    and Ctrl-C given to the tracer still ends the run cleanly.
+if ! "$TRACER" "$SOAK" --duration=1500ms --epoch=250ms --csv="$WORK/traced.csv" --summary=false \
+  >/dev/null 2>"$WORK/traced.err"; then
+  fail "traced run failed: $(cat "$WORK/traced.err")"
+fi
+grep -q "variant=syscall" "$WORK/traced.err" || fail "traced run did not say variant=syscall"
+check_csv "$WORK/traced.csv" 3 traced
+"$TRACER" "$SOAK" --duration=10m --epoch=200ms --threads=2 --csv="$WORK/traced_interrupted.csv" \
+  >"$WORK/traced_interrupted.out" 2>"$WORK/traced_interrupted.err" &
+pid=$!
+sleep 2
+kill -INT "$pid"
+wait "$pid"
+status=$?
+((status == 0)) || fail "interrupted traced run exited $status: $(cat "$WORK/traced_interrupted.err")"
+grep -q "^soak: stopped after" "$WORK/traced_interrupted.err" || fail "interrupted traced run did not stop cleanly"
+check_csv "$WORK/traced_interrupted.csv" 3 traced
 
 if ((failures)); then
   echo "$failures check(s) failed" >&2

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -47,6 +48,74 @@ double LeastSquaresSlope(const std::vector<double>& x, const std::vector<double>
 }
 
 std::string Signed(double pct) { return absl::StrFormat("%+.2f%%", pct); }
+
+// One cumulative OS-call column; `present` is false when the CSV lacks an
+// optional column.
+struct CallColumn {
+  bool present = false;
+  std::vector<std::optional<double>> values;
+};
+
+absl::StatusOr<CallColumn> ReadCallColumn(const CsvTable& table, const char* name, bool required) {
+  CallColumn column;
+  if (!required && !table.FindColumn(name)) return column;
+  auto values = OptionalNumericColumn(table, name);
+  if (!values.ok()) return values.status();
+  column.present = true;
+  column.values = *std::move(values);
+  return column;
+}
+
+// Columns of one source of counts (the tracer's, or the allocator's own):
+// filled in every row or in none, and never falling.
+absl::Status CheckCallColumns(const CsvTable& table, const std::vector<CallColumn>& group, bool counted) {
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    for (const CallColumn& column : group) {
+      if (!column.present) continue;
+      if (column.values[r].has_value() != counted) {
+        return LineError(table, r, "OS-call columns must be filled in every row or in none");
+      }
+      if (counted && r > 0 && *column.values[r] < *column.values[r - 1]) {
+        return LineError(table, r, "cumulative OS-call count goes down");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool Counted(const std::vector<CallColumn>& group) {
+  return group[0].present && !group[0].values.empty() && group[0].values[0].has_value();
+}
+
+// Calls per operation after warm-up (rows `first`..end) of each present column,
+// in the order mmap, munmap, madvise[, mremap, brk].
+SyscallBudget BudgetOf(const std::vector<CallColumn>& group, size_t first, double ops_after_warmup) {
+  SyscallBudget budget;
+  std::optional<double> per_kind[5];
+  for (size_t k = 0; k < group.size(); ++k) {
+    if (!group[k].present) continue;
+    const auto& values = group[k].values;
+    const double at_warmup_end = first == 0 ? 0 : *values[first - 1];
+    const double after = *values.back() - at_warmup_end;
+    budget.calls_after_warmup += after;
+    per_kind[k] = ops_after_warmup > 0 ? after / ops_after_warmup : 0;
+  }
+  budget.mmap_per_op = per_kind[0].value_or(0);
+  budget.munmap_per_op = per_kind[1].value_or(0);
+  budget.madvise_per_op = per_kind[2].value_or(0);
+  budget.mremap_per_op = per_kind[3];
+  budget.brk_per_op = per_kind[4];
+  budget.total_per_op = ops_after_warmup > 0 ? budget.calls_after_warmup / ops_after_warmup : 0;
+  return budget;
+}
+
+std::string FormatBudget(const SyscallBudget& s) {
+  std::string kinds = absl::StrFormat("mmap %.3g, munmap %.3g, madvise %.3g", s.mmap_per_op, s.munmap_per_op,
+                                      s.madvise_per_op);
+  if (s.mremap_per_op) absl::StrAppendFormat(&kinds, ", mremap %.3g", *s.mremap_per_op);
+  if (s.brk_per_op) absl::StrAppendFormat(&kinds, ", brk %.3g", *s.brk_per_op);
+  return absl::StrFormat("%.3g (%s; %.0f calls after warm-up)", s.total_per_op, kinds, s.calls_after_warmup);
+}
 
 }  // namespace
 
@@ -118,15 +187,23 @@ absl::StatusOr<SoakReport> AnalyzeSoak(const CsvTable& table, const SoakOptions&
   if (!ops_per_s.ok()) return ops_per_s.status();
   auto rss = NumericColumn(table, col::kRssBytes);
   if (!rss.ok()) return rss.status();
-  std::vector<std::vector<std::optional<double>>> calls;
-  for (const char* name : {col::kMmapCalls, col::kMunmapCalls, col::kMadviseCalls}) {
-    auto column = OptionalNumericColumn(table, name);
+  std::vector<CallColumn> traced_calls;
+  std::vector<CallColumn> allocator_calls;
+  for (const auto& [name, required, group] :
+       {std::tuple{col::kMmapCalls, true, &traced_calls}, std::tuple{col::kMunmapCalls, true, &traced_calls},
+        std::tuple{col::kMadviseCalls, true, &traced_calls}, std::tuple{col::kMremapCalls, false, &traced_calls},
+        std::tuple{col::kBrkCalls, false, &traced_calls},
+        std::tuple{col::kAllocatorMmapCalls, false, &allocator_calls},
+        std::tuple{col::kAllocatorMunmapCalls, false, &allocator_calls},
+        std::tuple{col::kAllocatorMadviseCalls, false, &allocator_calls}}) {
+    auto column = ReadCallColumn(table, name, required);
     if (!column.ok()) return column.status();
-    calls.push_back(*std::move(column));
+    group->push_back(*std::move(column));
   }
 
   const size_t n = table.rows.size();
-  const bool counted = calls[0][0].has_value();
+  const bool counted = Counted(traced_calls);
+  const bool allocator_counted = Counted(allocator_calls);
   for (size_t r = 0; r < n; ++r) {
     if ((*epoch)[r] != static_cast<double>(r + 1)) {
       return LineError(table, r, absl::StrCat("epoch ", (*epoch)[r], " where ", r + 1,
@@ -142,14 +219,10 @@ absl::StatusOr<SoakReport> AnalyzeSoak(const CsvTable& table, const SoakOptions&
     if ((*total_ops)[r] != previous_total + (*epoch_ops)[r]) {
       return LineError(table, r, "total_ops is not the previous total_ops plus epoch_ops");
     }
-    for (size_t k = 0; k < calls.size(); ++k) {
-      if (calls[k][r].has_value() != counted) {
-        return LineError(table, r, "OS-call columns must be filled in every row or in none");
-      }
-      if (counted && r > 0 && *calls[k][r] < *calls[k][r - 1]) {
-        return LineError(table, r, "cumulative OS-call count goes down");
-      }
-    }
+  }
+  if (absl::Status status = CheckCallColumns(table, traced_calls, counted); !status.ok()) return status;
+  if (absl::Status status = CheckCallColumns(table, allocator_calls, allocator_counted); !status.ok()) {
+    return status;
   }
 
   SoakReport report;
@@ -214,22 +287,8 @@ absl::StatusOr<SoakReport> AnalyzeSoak(const CsvTable& table, const SoakOptions&
                                                   measured_rss.end());
   }
 
-  if (counted) {
-    SyscallBudget budget;
-    double per_kind[3];
-    for (size_t k = 0; k < 3; ++k) {
-      const double at_warmup_end = first == 0 ? 0 : *calls[k][first - 1];
-      const double after = *calls[k][n - 1] - at_warmup_end;
-      budget.calls_after_warmup += after;
-      per_kind[k] = report.ops_after_warmup > 0 ? after / report.ops_after_warmup : 0;
-    }
-    budget.mmap_per_op = per_kind[0];
-    budget.munmap_per_op = per_kind[1];
-    budget.madvise_per_op = per_kind[2];
-    budget.total_per_op =
-        report.ops_after_warmup > 0 ? budget.calls_after_warmup / report.ops_after_warmup : 0;
-    report.syscalls = budget;
-  }
+  if (counted) report.syscalls = BudgetOf(traced_calls, first, report.ops_after_warmup);
+  if (allocator_counted) report.allocator_syscalls = BudgetOf(allocator_calls, first, report.ops_after_warmup);
   return report;
 }
 
@@ -321,12 +380,12 @@ std::string FormatReport(const SoakReport& r) {
                           r.tail_rss_max_bytes / kMiB);
   }
   if (r.syscalls) {
-    const SyscallBudget& s = *r.syscalls;
-    absl::StrAppendFormat(&out, "syscalls/op:       %.3g (mmap %.3g, munmap %.3g, madvise %.3g; %.0f calls after warm-up)\n",
-                          s.total_per_op, s.mmap_per_op, s.munmap_per_op, s.madvise_per_op,
-                          s.calls_after_warmup);
+    absl::StrAppendFormat(&out, "syscalls/op:       %s\n", FormatBudget(*r.syscalls));
   } else {
     out += "syscalls/op:       n/a (OS calls not counted in this run)\n";
+  }
+  if (r.allocator_syscalls) {
+    absl::StrAppendFormat(&out, "allocator's count: %s\n", FormatBudget(*r.allocator_syscalls));
   }
   return out;
 }

@@ -62,8 +62,11 @@ struct SyscallBudget {
   double mmap_per_op = 0;
   double munmap_per_op = 0;
   double madvise_per_op = 0;
+  // Only when the CSV has the columns (traced counts; older files lack them).
+  std::optional<double> mremap_per_op;
+  std::optional<double> brk_per_op;
   double total_per_op = 0;
-  double calls_after_warmup = 0;  // mmap + munmap + madvise
+  double calls_after_warmup = 0;  // every kind counted
 };
 
 struct SoakReport {
@@ -92,7 +95,9 @@ struct SoakReport {
   double tail_vs_measured_pct = 0;  // tail mean ops/s against all measured
   double tail_rss_max_bytes = 0;
 
-  std::optional<SyscallBudget> syscalls;  // nullopt when not measured
+  std::optional<SyscallBudget> syscalls;  // traced counts; nullopt when not measured
+  // The allocator's own counters (hakmem), a cross-check of `syscalls`.
+  std::optional<SyscallBudget> allocator_syscalls;
 };
 
 // Checks that `table` is a complete soak CSV (all columns, epochs numbered
