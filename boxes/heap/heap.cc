@@ -96,7 +96,7 @@ void PartialUnlink(Heap* h, Slab* s) {
 // the caller then detaches and releases it.
 bool ReleaseSpan(Heap* h, Superslab* ss, Slab* s) {
   if (h != nullptr && s->in_partial) PartialUnlink(h, s);
-  const bool was_full = ss->free_mask == 0;
+  const bool was_full = ss->in_full_list;
   const size_t touched = SpanTouchedBytes(s);
   SuperslabFreeSpan(ss, s);
   if (ss->live_spans == 0) return true;
@@ -139,6 +139,12 @@ uint32_t TakeRemote(Slab* s) {
   void* block = RemoteTakeAll(s);
   uint32_t n = 0;
   while (block != nullptr) {
+    if (n == s->used) {
+      // More blocks came back than were out: one was freed twice (a list that
+      // loops back on itself ends here too). Warn mode drops the rest.
+      ReportDoubleFree("free", block);
+      break;
+    }
     void* next = *static_cast<void**>(block);
     SetNext(block, s->free);
     s->free = block;
@@ -203,7 +209,8 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
   }
   // Fresh blocks are cut a page's worth at a time: touching memory only when
   // no freed block is left keeps the resident set close to the live data.
-  uint32_t fresh = static_cast<uint32_t>(s->capacity - s->carved);
+  const uint32_t carved = Carved(s);
+  uint32_t fresh = s->capacity - carved;
   if (fresh > want - n) fresh = want - n;
   const uint32_t page_worth = s->block_size >= kPageSize / 2 ? 2 : static_cast<uint32_t>(kPageSize / s->block_size);
   if (n > 0) {
@@ -212,12 +219,12 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
     fresh = page_worth;
   }
   if (fresh > 0) {
-    char* first = reinterpret_cast<char*>(SpanStart(s) + static_cast<uintptr_t>(s->carved) * s->block_size);
+    char* first = reinterpret_cast<char*>(SpanStart(s) + static_cast<uintptr_t>(carved) * s->block_size);
     char* b = first;
     for (uint32_t i = 1; i < fresh; ++i, b += s->block_size) SetNext(b, b + s->block_size);
     SetNext(b, bin->head);
     bin->head = first;
-    s->carved = static_cast<uint16_t>(s->carved + fresh);
+    s->carved.store(static_cast<uint16_t>(carved + fresh), std::memory_order_relaxed);
     n += fresh;
   }
   bin->room -= static_cast<int32_t>(n);
@@ -344,7 +351,13 @@ void FlushBin(Heap* h, size_t cls, uint32_t keep) {
   while (BinCount(bin) > keep && bin->head != nullptr) {
     void* p = BinPop(bin);
     Superslab* ss = SuperslabOf(p);
-    Slab* s = &ss->slabs[ss->span_of[(reinterpret_cast<uintptr_t>(p) & kChunkMask) >> kSlabShift]];
+    const uint32_t head = ss->span_of[(reinterpret_cast<uintptr_t>(p) & kChunkMask) >> kSlabShift];
+    Slab* s = &ss->slabs[head];
+    if (head >= kSlabsPerSuperslab || s->used == 0) {
+      // The block was freed twice (its span already took it back): drop it.
+      ReportDoubleFree("free", p);
+      continue;
+    }
     SetNext(p, s->free);
     s->free = p;
     bytes += s->block_size;

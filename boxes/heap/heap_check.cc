@@ -57,13 +57,13 @@ struct Checker {
       for (uint32_t j = i; j < i + s->nslabs; ++j) {
         if (j >= kSlabsPerSuperslab || ss->span_of[j] != i) Fail("span map of a span's slab", s);
       }
-      if (s->carved > s->capacity) Fail("carved beyond capacity", s);
-      if (s->used > s->carved) Fail("more blocks used than carved", s);
+      if (Carved(s) > s->capacity) Fail("carved beyond capacity", s);
+      if (s->used > Carved(s)) Fail("more blocks used than carved", s);
       const uint32_t local = ListLength(s, s->free, true, "free list entry outside its span");
       const uint32_t remote =
           ListLength(s, s->remote.load(std::memory_order_acquire), false, "remote list entry outside its span");
       (void)remote;  // walked for its links only: `used` still counts these blocks
-      if (s->used + local != s->carved) Fail("used + free != carved", s);
+      if (s->used + local != Carved(s)) Fail("used + free != carved", s);
       if (owner != nullptr && s->in_partial && !SlabHasFree(s)) Fail("partial span with nothing free", s);
     }
     if (heads != ss->live_spans) Fail("live span count", ss);

@@ -10,6 +10,7 @@
 
 #include <atomic>
 
+#include "boxes/diagnostics/diagnostics.h"
 #include "boxes/superslab/superslab.h"
 
 namespace hakmem {
@@ -19,6 +20,12 @@ namespace hakmem {
 inline bool RemotePush(Slab* s, void* p) {
   void* old = s->remote.load(std::memory_order_relaxed);
   do {
+    // The same block on top already: an immediate double free from another
+    // thread, which would make the list loop on itself.
+    if (__builtin_expect(old == p, 0)) {
+      ReportDoubleFree("free", p);
+      return false;
+    }
     *static_cast<void**>(p) = old;
   } while (!s->remote.compare_exchange_weak(old, p, std::memory_order_release,
                                             std::memory_order_relaxed));

@@ -68,7 +68,7 @@ Slab* SuperslabCarveSpan(Superslab* ss, size_t cls) {
   s->div_magic = ((uint64_t{1} << 40) + s->block_size - 1) / s->block_size;
   s->capacity = static_cast<uint16_t>((span_end - start) / s->block_size);
   s->used = 0;
-  s->carved = 0;
+  s->carved.store(0, std::memory_order_relaxed);
   s->cls = static_cast<uint16_t>(cls);
   s->first = static_cast<uint8_t>(first);
   s->nslabs = static_cast<uint8_t>(n);
@@ -90,7 +90,7 @@ void SuperslabFreeSpan(Superslab* ss, Slab* s) {
 }
 
 size_t SpanTouchedBytes(const Slab* s) {
-  return static_cast<size_t>(s->carved) * s->block_size;
+  return static_cast<size_t>(Carved(s)) * s->block_size;
 }
 
 }  // namespace hakmem

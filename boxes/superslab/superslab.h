@@ -43,7 +43,9 @@ struct Slab {
   uint32_t block_size;    // the class size
   uint16_t capacity;      // blocks in the span
   uint16_t used;          // blocks out of the slab: with the user or in a thread cache
-  uint16_t carved;        // blocks cut from the never-used tail so far
+  // Blocks cut from the never-used tail so far. Only the owner writes it, but
+  // other threads' frees read it to validate pointers: atomic, relaxed.
+  std::atomic<uint16_t> carved;
   uint16_t cls;
   uint8_t first;       // index of the span's first slab
   uint8_t nslabs;      // span length; 0 when this slab heads no span
@@ -122,9 +124,10 @@ inline uintptr_t SpanStart(const Slab* s) {
 inline bool IsBlockStart(const Slab* s, uintptr_t offset_in_chunk) {
   const uint64_t rel = offset_in_chunk - s->start_offset;
   const uint64_t index = (rel * s->div_magic) >> 40;
-  return index * s->block_size == rel && index < s->carved;
+  return index * s->block_size == rel && index < s->carved.load(std::memory_order_relaxed);
 }
-inline bool SlabHasFree(const Slab* s) { return s->free != nullptr || s->carved < s->capacity; }
+inline uint16_t Carved(const Slab* s) { return s->carved.load(std::memory_order_relaxed); }
+inline bool SlabHasFree(const Slab* s) { return s->free != nullptr || Carved(s) < s->capacity; }
 
 }  // namespace hakmem
 
