@@ -417,6 +417,7 @@ Heap* NewHeapStorage() {
   Heap* h = g_free_heaps;
   if (h != nullptr) {
     g_free_heaps = h->next_free;
+    h->live = true;  // under the lock HeapForEach reads it with
     return h;
   }
   const size_t size = (sizeof(Heap) + 63) & ~size_t{63};
@@ -430,6 +431,7 @@ Heap* NewHeapStorage() {
   g_heap_arena += size;
   g_heap_arena_left -= size;
   h->next_in_registry = g_registry;
+  h->live = true;
   g_registry = h;
   return h;
 }
@@ -446,7 +448,6 @@ Heap* HeapCreate() {
   h->avail = h->full = nullptr;
   h->next_free = nullptr;
   h->remote_hint.store(0, std::memory_order_relaxed);
-  h->live = true;
   // Published before pthread_setspecific, which may allocate for high keys.
   tls_heap = h;
   pthread_setspecific(g_thread_key, h);
@@ -542,18 +543,20 @@ size_t HeapBytesOutOfSlabs() {
   return v > 0 ? static_cast<size_t>(v) : 0;
 }
 
-__attribute__((no_sanitize("thread"))) size_t HeapBytesInThreadCaches() {
+// Reads another thread's bins while it may be pushing and popping: the figure
+// is a statistic, exact only when the owners are idle, so TSan is told.
+__attribute__((no_sanitize("thread"))) void AddBytesInBins(const Heap& h, void* total) {
+  size_t sum = 0;
+  for (size_t c = 0; c < kNumClasses; ++c) {
+    const int64_t held = static_cast<int64_t>(h.bins[c].limit) - h.bins[c].room;
+    if (held > 0) sum += static_cast<size_t>(held) * ClassSize(c);
+  }
+  *static_cast<size_t*>(total) += sum;
+}
+
+size_t HeapBytesInThreadCaches() {
   size_t bytes = 0;
-  HeapForEach(
-      [](const Heap& h, void* arg) {
-        size_t sum = 0;
-        for (size_t c = 0; c < kNumClasses; ++c) {
-          const int64_t held = static_cast<int64_t>(h.bins[c].limit) - __atomic_load_n(&h.bins[c].room, __ATOMIC_RELAXED);
-          if (held > 0) sum += static_cast<size_t>(held) * ClassSize(c);
-        }
-        *static_cast<size_t*>(arg) += sum;
-      },
-      &bytes);
+  HeapForEach(AddBytesInBins, &bytes);
   return bytes;
 }
 
