@@ -1,5 +1,6 @@
 #include "boxes/env_gates/env_gates.h"
 
+#include <fcntl.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -138,12 +139,49 @@ const char* Expected(const GateSpec& spec) {
   return "";
 }
 
+// Gates whose box a build setting removed (see profiles/BUILD.bazel).
+bool IsCompiledOut(const char* name) {
+  if (strcmp(name, "HAKMEM_STATS") == 0) return !HAKMEM_STATS_ENABLED;
+  if (strcmp(name, "HAKMEM_PREWARM") == 0) return !HAKMEM_PREWARM_ENABLED;
+  if (strncmp(name, "HAKMEM_SS_MEM_LEAN", 18) == 0) return !HAKMEM_MEM_LEAN_ENABLED;
+  return false;
+}
+
 bool IsKnownName(const char* entry) {
   for (const GateSpec& spec : kSpecs) {
     const size_t len = strlen(spec.name);
     if (strncmp(entry, spec.name, len) == 0 && entry[len] == '=') return true;
   }
   return false;
+}
+
+// The environment when `environ` is not set up yet (a malloc from the dynamic
+// loader or from a static binary's early start-up): /proc/self/environ, read
+// into static storage because nothing may be allocated here.
+const char* const* EnvironmentFromProc() {
+  static char buffer[64 * 1024];
+  static const char* entries[1024];
+  const int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  size_t len = 0;
+  while (len < sizeof(buffer) - 1) {
+    const ssize_t n = read(fd, buffer + len, sizeof(buffer) - 1 - len);
+    if (n <= 0) break;
+    len += static_cast<size_t>(n);
+  }
+  close(fd);
+  buffer[len] = '\0';
+  size_t count = 0;
+  for (size_t i = 0; i < len && count < sizeof(entries) / sizeof(entries[0]) - 1;) {
+    entries[count++] = buffer + i;
+    i += strlen(buffer + i) + 1;
+  }
+  entries[count] = nullptr;
+  return entries;
+}
+
+const char* const* ProcessEnvironment() {
+  return environ != nullptr ? environ : EnvironmentFromProc();
 }
 
 }  // namespace
@@ -190,9 +228,10 @@ const Gates& GlobalGates() {
   if (state.load(std::memory_order_acquire) == 2) return gates;
   int expected = 0;
   if (state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
-    gates = ParseGates(environ, STDERR_FILENO);
+    const char* const* env = ProcessEnvironment();
+    gates = ParseGates(env, STDERR_FILENO);
     state.store(2, std::memory_order_release);
-    if (gates.verbose) PrintGates(gates, environ, STDERR_FILENO);
+    if (gates.verbose) PrintGates(gates, env, STDERR_FILENO);
   } else {
     while (state.load(std::memory_order_acquire) != 2) sched_yield();
   }
@@ -232,7 +271,7 @@ void PrintGates(const Gates& gates, const char* const* env, int fd) {
     WriteString(fd, value);
     WriteString(fd, " (");
     WriteString(fd, source);
-    WriteString(fd, ")\n");
+    WriteString(fd, IsCompiledOut(name) ? ") [box compiled out of this build: no effect]\n" : ")\n");
   }
 }
 

@@ -26,9 +26,6 @@ struct Gates {
   OnCorruption on_corruption;   // HAKMEM_ON_CORRUPTION: abort | warn
 };
 
-// Where a gate's value came from, for HAKMEM_VERBOSE.
-enum class GateSource { kDefault, kEnvironment, kInvalid };
-
 // Defaults for the compiled profile.
 Gates DefaultGates();
 
