@@ -11,10 +11,16 @@
 namespace hakmem {
 
 void HeapInfoGet(hak_heap_info* out) {
-  const size_t mapped = OsMappedBytes();
+  // In-use first, mapped second: memory is mapped before it is counted as in
+  // use, so this order only errs towards more mapped. Other threads may still
+  // free and unmap between the reads; a snapshot never shows more in use than
+  // mapped.
   const size_t out_of_slabs = HeapBytesOutOfSlabs();
   const size_t cached = HeapBytesInThreadCaches();
-  const size_t in_use = (out_of_slabs > cached ? out_of_slabs - cached : 0) + LargeLiveBytes();
+  const size_t large = LargeLiveBytes();
+  const size_t mapped = OsMappedBytes();
+  size_t in_use = (out_of_slabs > cached ? out_of_slabs - cached : 0) + large;
+  if (in_use > mapped) in_use = mapped;
   out->mapped_bytes = mapped;
   out->in_use_bytes = in_use;
   out->free_bytes = mapped > in_use ? mapped - in_use : 0;

@@ -224,7 +224,8 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
     for (uint32_t i = 1; i < fresh; ++i, b += s->block_size) SetNext(b, b + s->block_size);
     SetNext(b, bin->head);
     bin->head = first;
-    s->carved.store(static_cast<uint16_t>(carved + fresh), std::memory_order_relaxed);
+    s->carved = static_cast<uint16_t>(carved + fresh);
+    s->carved_bytes.store(s->carved * s->block_size, std::memory_order_relaxed);
     n += fresh;
   }
   bin->room -= static_cast<int32_t>(n);

@@ -19,6 +19,9 @@ std::atomic<uint64_t> g_madvise_skipped{0};
 std::atomic<uint64_t> g_mmap_bytes{0};
 std::atomic<uint64_t> g_munmap_bytes{0};
 std::atomic<uint64_t> g_madvise_bytes{0};
+// Mapped right now: one counter, so a reader never pairs a map with an unmap
+// it did not see (mmap_bytes - munmap_bytes read separately can go negative).
+std::atomic<int64_t> g_mapped_bytes{0};
 
 void Count(std::atomic<uint64_t>& calls, std::atomic<uint64_t>& bytes, size_t n) {
   calls.fetch_add(1, std::memory_order_relaxed);
@@ -37,6 +40,7 @@ void* RawMap(void* hint, size_t size) {
     g_mmap_bytes.fetch_sub(size, std::memory_order_relaxed);
     return nullptr;
   }
+  g_mapped_bytes.fetch_add(static_cast<int64_t>(size), std::memory_order_relaxed);
   return p;
 }
 
@@ -44,6 +48,7 @@ void RawUnmap(void* addr, size_t size) {
   if (size == 0) return;
   munmap(addr, size);
   Count(g_munmap_calls, g_munmap_bytes, size);
+  g_mapped_bytes.fetch_sub(static_cast<int64_t>(size), std::memory_order_relaxed);
 }
 
 // Where the last aligned mapping ended: the next one is tried right after it,
@@ -101,9 +106,8 @@ OsCounters OsCountersSnapshot() {
 }
 
 size_t OsMappedBytes() {
-  const uint64_t mapped = g_mmap_bytes.load(std::memory_order_relaxed);
-  const uint64_t unmapped = g_munmap_bytes.load(std::memory_order_relaxed);
-  return mapped > unmapped ? static_cast<size_t>(mapped - unmapped) : 0;
+  const int64_t mapped = g_mapped_bytes.load(std::memory_order_relaxed);
+  return mapped > 0 ? static_cast<size_t>(mapped) : 0;
 }
 
 }  // namespace hakmem

@@ -65,10 +65,11 @@ Slab* SuperslabCarveSpan(Superslab* ss, size_t cls) {
   const uintptr_t start = first == 0 ? span_begin + kSuperslabHeaderSize : span_begin;
   s->start_offset = static_cast<uint32_t>(start - reinterpret_cast<uintptr_t>(ss));
   s->block_size = static_cast<uint32_t>(ClassSize(cls));
-  s->div_magic = ((uint64_t{1} << 40) + s->block_size - 1) / s->block_size;
+  s->divisor_test = UINT64_MAX / s->block_size + 1;
   s->capacity = static_cast<uint16_t>((span_end - start) / s->block_size);
   s->used = 0;
-  s->carved.store(0, std::memory_order_relaxed);
+  s->carved = 0;
+  s->carved_bytes.store(0, std::memory_order_relaxed);
   s->cls = static_cast<uint16_t>(cls);
   s->first = static_cast<uint8_t>(first);
   s->nslabs = static_cast<uint8_t>(n);

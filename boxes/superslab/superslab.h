@@ -36,17 +36,19 @@ struct Slab {
   std::atomic<void*> remote;  // blocks freed by other threads (multi-producer)
   Slab* next;                 // owner heap's partial list of this class
   Slab* prev;
-  // ceil(2^40 / block_size): offset / block_size by a multiply, exact for every
-  // offset inside a superslab, to validate pointers without a division.
-  uint64_t div_magic;
+  // ceil(2^64 / block_size): `rel` is a multiple of block_size exactly when
+  // rel * divisor_test wraps to less than divisor_test (Lemire et al., exact
+  // for 32-bit rel), which validates pointers without a division.
+  uint64_t divisor_test;
   uint32_t start_offset;  // first block, from the superslab's start
   uint32_t block_size;    // the class size
   uint16_t capacity;      // blocks in the span
   uint16_t used;          // blocks out of the slab: with the user or in a thread cache
-  // Blocks cut from the never-used tail so far. Only the owner writes it, but
-  // other threads' frees read it to validate pointers: atomic, relaxed.
-  std::atomic<uint16_t> carved;
+  uint16_t carved;        // blocks cut from the never-used tail so far
   uint16_t cls;
+  // Bytes of the span cut so far (carved * block_size). Only the owner writes
+  // it; other threads' frees read it to validate pointers: atomic, relaxed.
+  std::atomic<uint32_t> carved_bytes;
   uint8_t first;       // index of the span's first slab
   uint8_t nslabs;      // span length; 0 when this slab heads no span
   uint8_t in_partial;  // linked in the owner's partial list
@@ -123,11 +125,10 @@ inline uintptr_t SpanStart(const Slab* s) {
 // at some point (not a block boundary that was never carved, not an interior).
 inline bool IsBlockStart(const Slab* s, uintptr_t offset_in_chunk) {
   const uint64_t rel = offset_in_chunk - s->start_offset;
-  const uint64_t index = (rel * s->div_magic) >> 40;
-  return index * s->block_size == rel && index < s->carved.load(std::memory_order_relaxed);
+  return rel * s->divisor_test < s->divisor_test && rel < s->carved_bytes.load(std::memory_order_relaxed);
 }
-inline uint16_t Carved(const Slab* s) { return s->carved.load(std::memory_order_relaxed); }
-inline bool SlabHasFree(const Slab* s) { return s->free != nullptr || Carved(s) < s->capacity; }
+inline uint16_t Carved(const Slab* s) { return s->carved; }
+inline bool SlabHasFree(const Slab* s) { return s->free != nullptr || s->carved < s->capacity; }
 
 }  // namespace hakmem
 
