@@ -21,6 +21,11 @@ namespace {
 // Alignments slab blocks can honour: spans start on 4 KiB boundaries.
 constexpr size_t kMaxSlabAlignment = kPageSize;
 
+bool IsHakmemChunk(const void* p) {
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+  return ChunkMapTest(g_chunk_map, addr) || ChunkMapTest(g_huge_aligned_map, addr);
+}
+
 bool IsPowerOfTwo(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 }  // namespace
@@ -37,9 +42,8 @@ void* AllocBig(size_t size) {
 // Large objects, and everything the fast path could not attribute to a span.
 void FreeSlow(void* p, const char* call) {
   if (p == nullptr) return;
-  // A chunk in the map starts with a superslab or large-object header (or is a
-  // huge-aligned object, which LargeHeaderOf tells apart): safe to read.
-  if (ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p))) {
+  // A chunk in either map is hakmem's, and LargeHeaderOf reads only headers.
+  if (IsHakmemChunk(p)) {
     if (LargeHeader* h = LargeHeaderOf(p)) {
       LargeFree(h);
       return;
@@ -50,7 +54,7 @@ void FreeSlow(void* p, const char* call) {
 
 size_t UsableSizeSlow(const void* p, const char* call) {
   if (p == nullptr) return 0;
-  if (ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p))) {
+  if (IsHakmemChunk(p)) {
     if (const LargeHeader* h = LargeHeaderOf(p)) return h->usable;
   }
   ReportInvalidPointer(call, p);

@@ -46,8 +46,9 @@ __attribute__((always_inline)) inline void* Alloc(size_t size) {
 __attribute__((always_inline)) inline void Free(void* p, const char* call) {
   const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
   const uintptr_t offset = addr & kChunkMask;
-  // nullptr, foreign pointers and chunk-aligned large objects go the slow way.
-  if (HAKMEM_UNLIKELY(!ChunkMapTest(g_chunk_map, addr) || offset < kSuperslabHeaderSize)) {
+  // nullptr, foreign pointers and huge-aligned large objects go the slow way.
+  // (An offset inside a superslab's header fails the block-start check below.)
+  if (HAKMEM_UNLIKELY(!ChunkMapTest(g_chunk_map, addr))) {
     FreeSlow(p, call);
     return;
   }
@@ -80,7 +81,7 @@ __attribute__((always_inline)) inline void Free(void* p, const char* call) {
 inline size_t UsableSize(const void* p, const char* call) {
   const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
   const uintptr_t offset = addr & kChunkMask;
-  if (HAKMEM_LIKELY(ChunkMapTest(g_chunk_map, addr) && offset >= kSuperslabHeaderSize)) {
+  if (HAKMEM_LIKELY(ChunkMapTest(g_chunk_map, addr))) {
     const Superslab* ss = SuperslabOf(p);
     const uint32_t head = ss->span_of[offset >> kSlabShift];
     if (HAKMEM_LIKELY(head < kSlabsPerSuperslab)) {

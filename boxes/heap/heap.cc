@@ -225,7 +225,7 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
     SetNext(b, bin->head);
     bin->head = first;
     s->carved = static_cast<uint16_t>(carved + fresh);
-    s->carved_bytes.store(s->carved * s->block_size, std::memory_order_relaxed);
+    __atomic_store_n(&s->carved_bytes, s->carved * s->block_size, __ATOMIC_RELAXED);
     n += fresh;
   }
   bin->room -= static_cast<int32_t>(n);

@@ -100,8 +100,9 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   h->user = user;
   h->usable = span.size - offset;
   if (huge_aligned) {
+    // Only in the huge-aligned map: the free fast path, which reads a chunk's
+    // header, must not take this chunk (user data) for a superslab.
     ChunkMapSet(g_huge_aligned_map, reinterpret_cast<uintptr_t>(user));
-    ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(user));
   } else {
     ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(base));
   }
@@ -118,6 +119,7 @@ LargeHeader* LargeHeaderOf(const void* p) {
     if (!ChunkMapTest(g_huge_aligned_map, a)) return nullptr;
     h = reinterpret_cast<LargeHeader*>(a - kPageSize);
   } else {
+    if (!ChunkMapTest(g_chunk_map, a)) return nullptr;  // only such chunks start with a header
     h = reinterpret_cast<LargeHeader*>(a & ~kChunkMask);
   }
   if (h->magic != kLargeMagic || h->user != p) return nullptr;
@@ -133,7 +135,6 @@ void LargeFree(LargeHeader* h) {
   h->magic = 0;  // a second free of the same pointer is recognised as invalid
   if ((user & kChunkMask) == 0) {
     ChunkMapClear(g_huge_aligned_map, user);
-    ChunkMapClear(g_chunk_map, user);
     OsUnmap(base, size);
     return;
   }

@@ -32,7 +32,7 @@ static_assert(offsetof(LargeHeader, no_spans) == kSpanMapOffset);
 // Returns nullptr with errno = ENOMEM on failure.
 void* LargeAlloc(size_t size, size_t alignment, bool zero);
 // The header of a large object, or nullptr when `p` is not one's start.
-// Safe on any pointer the chunk map attributes to hakmem.
+// Safe on any pointer: only hakmem's headers are read.
 LargeHeader* LargeHeaderOf(const void* p);
 void LargeFree(LargeHeader* h);
 

@@ -69,7 +69,7 @@ Slab* SuperslabCarveSpan(Superslab* ss, size_t cls) {
   s->capacity = static_cast<uint16_t>((span_end - start) / s->block_size);
   s->used = 0;
   s->carved = 0;
-  s->carved_bytes.store(0, std::memory_order_relaxed);
+  __atomic_store_n(&s->carved_bytes, 0u, __ATOMIC_RELAXED);
   s->cls = static_cast<uint16_t>(cls);
   s->first = static_cast<uint8_t>(first);
   s->nslabs = static_cast<uint8_t>(n);

@@ -47,8 +47,10 @@ struct Slab {
   uint16_t carved;        // blocks cut from the never-used tail so far
   uint16_t cls;
   // Bytes of the span cut so far (carved * block_size). Only the owner writes
-  // it; other threads' frees read it to validate pointers: atomic, relaxed.
-  std::atomic<uint32_t> carved_bytes;
+  // it; other threads' frees read it to validate pointers, so it is accessed
+  // with relaxed atomic builtins (a plain field keeps the compiler free to
+  // address it together with its neighbours).
+  uint32_t carved_bytes;
   uint8_t first;       // index of the span's first slab
   uint8_t nslabs;      // span length; 0 when this slab heads no span
   uint8_t in_partial;  // linked in the owner's partial list
@@ -82,7 +84,9 @@ inline constexpr size_t kAddressBits = 47;
 inline constexpr size_t kChunkMapWords = (size_t{1} << (kAddressBits - kChunkShift)) / 64;
 
 extern std::atomic<uint64_t> g_chunk_map[kChunkMapWords];
-// Chunks whose first byte is a large object aligned to >= 2 MiB (header just below).
+// Chunks whose first byte is a large object aligned to >= 2 MiB (header just
+// below, in the previous chunk). Such a chunk is not in g_chunk_map: every
+// chunk there starts with a header.
 extern std::atomic<uint64_t> g_huge_aligned_map[kChunkMapWords];
 
 inline bool ChunkMapTest(const std::atomic<uint64_t>* map, uintptr_t addr) {
@@ -125,7 +129,7 @@ inline uintptr_t SpanStart(const Slab* s) {
 // at some point (not a block boundary that was never carved, not an interior).
 inline bool IsBlockStart(const Slab* s, uintptr_t offset_in_chunk) {
   const uint64_t rel = offset_in_chunk - s->start_offset;
-  return rel * s->divisor_test < s->divisor_test && rel < s->carved_bytes.load(std::memory_order_relaxed);
+  return rel * s->divisor_test < s->divisor_test && rel < __atomic_load_n(&s->carved_bytes, __ATOMIC_RELAXED);
 }
 inline uint16_t Carved(const Slab* s) { return s->carved; }
 inline bool SlabHasFree(const Slab* s) { return s->free != nullptr || s->carved < s->capacity; }
