@@ -27,11 +27,9 @@ size_t UsableSizeSlow(const void* p, const char* call);
 
 __attribute__((always_inline)) inline void* AllocClass(size_t cls) {
   Heap* h = tls_heap;
-  void* p = BinPop(&h->bins[cls]);
-  if (HAKMEM_UNLIKELY(p == nullptr)) {
-    p = HeapAllocSlow(cls);
-    h = tls_heap;
-  }
+  Bin* bin = &h->bins[cls];
+  void* p = BinPop(bin);
+  if (HAKMEM_UNLIKELY(p == nullptr)) return HeapAllocSlow(bin);  // counts its own allocation
   HAKMEM_STAT(h->stats, cls, allocs);
   return p;
 }

@@ -472,8 +472,9 @@ void HeapGlobalInit() {
   while (g_init_state.load(std::memory_order_acquire) != 2) sched_yield();
 }
 
-void* HeapAllocSlow(size_t cls) {
+void* HeapAllocSlow(Bin* bin) {
   Heap* h = tls_heap;
+  const size_t cls = static_cast<size_t>(bin - h->bins);
   if (h == &g_empty_heap) {
     h = HeapCreate();
     if (h == nullptr) {
@@ -485,6 +486,7 @@ void* HeapAllocSlow(size_t cls) {
     errno = ENOMEM;
     return nullptr;
   }
+  HAKMEM_STAT(h->stats, cls, allocs);
   return BinPop(&h->bins[cls]);
 }
 
