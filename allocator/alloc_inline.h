@@ -47,7 +47,7 @@ __attribute__((always_inline)) inline void Free(void* p, const char* call) {
   // nullptr, foreign pointers and huge-aligned large objects go the slow way.
   // (An offset inside a superslab's header fails the block-start check below.)
   if (HAKMEM_UNLIKELY(!ChunkMapTest(g_chunk_map, addr))) {
-    FreeSlow(p, call);
+    if (p != nullptr) FreeSlow(p, call);  // free(NULL), common in C, returns at once
     return;
   }
   // Large objects (and empty slabs) have no span here: slow path.

@@ -90,7 +90,8 @@ extern std::atomic<uint64_t> g_chunk_map[kChunkMapWords];
 extern std::atomic<uint64_t> g_huge_aligned_map[kChunkMapWords];
 
 inline bool ChunkMapTest(const std::atomic<uint64_t>* map, uintptr_t addr) {
-  if (addr >> kAddressBits) return false;
+  // addr - 1 folds nullptr into the same test as addresses beyond 47 bits.
+  if ((addr - 1) >> kAddressBits) return false;
   const uintptr_t chunk = addr >> kChunkShift;
   return (map[chunk >> 6].load(std::memory_order_relaxed) >> (chunk & 63)) & 1;
 }
