@@ -81,7 +81,9 @@ inline Superslab* SuperslabOf(const void* p) {
 // One bit per 2 MiB chunk of the 47-bit user address space (8 MiB of bss,
 // touched only where hakmem maps memory).
 inline constexpr size_t kAddressBits = 47;
-inline constexpr size_t kChunkMapWords = (size_t{1} << (kAddressBits - kChunkShift)) / 64;
+// One spare word: ChunkMapTest lets exactly 2^47 through its bound test, and
+// that address's bit lives in the spare word, which nothing ever sets.
+inline constexpr size_t kChunkMapWords = (size_t{1} << (kAddressBits - kChunkShift)) / 64 + 1;
 
 extern std::atomic<uint64_t> g_chunk_map[kChunkMapWords];
 // Chunks whose first byte is a large object aligned to >= 2 MiB (header just
