@@ -8,6 +8,7 @@
 
 #include "boxes/env_gates/env_gates.h"
 #include "boxes/heap/heap_internal.h"
+#include "boxes/medium_pool/medium_pool.h"
 #include "boxes/os_memory/os_memory.h"
 #include "boxes/prewarm/prewarm.h"
 #include "boxes/release_policy/release_policy.h"
@@ -114,15 +115,13 @@ void DetachAndRelease(Heap* h, Superslab* ss) {
   ReleasePolicyReleaseSuperslab(ss);
 }
 
-// A span of `h` has no block out any more. One empty span per class is kept
-// (when it is the class's only partial span) so that a block-by-block
-// malloc/free cycle does not map and unmap. Returns true if `ss` was released.
+// A span of `h` has no block out any more. The class's last partial span may
+// be kept empty (medium_pool decides) so that a block-by-block malloc/free
+// cycle does not map and unmap. Returns true if `ss` was released.
 bool OnSpanEmpty(Heap* h, Superslab* ss, Slab* s) {
   Slab* head = h->partial[s->cls];
   const bool only_partial = head == nullptr || (head == s && s->next == nullptr);
-  // Memory-lean mode keeps no multi-slab (medium) span: each holds up to 2 MiB.
-  const bool keep = only_partial && (s->nslabs == 1 || !LeanOverTarget());
-  if (keep) {
+  if (only_partial && KeepLastEmptySpan(s)) {
     if (!s->in_partial) PartialLink(h, s);
     return false;
   }
@@ -250,13 +249,13 @@ bool NewSpan(Heap* h, size_t cls) {
   Superslab* ss = h->avail;
   Slab* s = nullptr;
   for (; ss != nullptr; ss = ss->next) {
-    s = SuperslabCarveSpan(ss, cls);
+    s = SuperslabCarveSpan(ss, cls, SpanSlabsForClass(cls));
     if (s != nullptr) break;
   }
   if (s == nullptr) {
     ss = AcquireSuperslab(h);
     if (ss == nullptr) return false;
-    s = SuperslabCarveSpan(ss, cls);
+    s = SuperslabCarveSpan(ss, cls, SpanSlabsForClass(cls));
   }
   if (ss->free_mask == 0) {
     ListRemove(&h->avail, ss);

@@ -41,14 +41,7 @@ void SuperslabInit(Superslab* ss, Heap* owner) {
   }
 }
 
-uint32_t SpanSlabsForClass(size_t cls) {
-  const size_t bytes = 8 * ClassSize(cls);
-  const size_t slabs = (bytes + kSlabSize - 1) / kSlabSize;
-  return slabs == 0 ? 1 : slabs > kSlabsPerSuperslab ? kSlabsPerSuperslab : static_cast<uint32_t>(slabs);
-}
-
-Slab* SuperslabCarveSpan(Superslab* ss, size_t cls) {
-  const uint32_t n = SpanSlabsForClass(cls);
+Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
   // Bit i of `runs` is set when slabs i..i+n-1 are all free.
   uint64_t runs = ss->free_mask;
   for (uint32_t i = 1; i < n && runs != 0; ++i) runs &= static_cast<uint64_t>(ss->free_mask) >> i;

@@ -117,10 +117,10 @@ size_t SuperslabsPeak();
 
 // Fresh header for a superslab mapped (or reused) at `ss`.
 void SuperslabInit(Superslab* ss, Heap* owner);
-// Slabs per span for a class: enough for at least 8 blocks.
-uint32_t SpanSlabsForClass(size_t cls);
-// Carves a span for `cls` if `ss` has room; nullptr otherwise.
-Slab* SuperslabCarveSpan(Superslab* ss, size_t cls);
+// Carves a span of `nslabs` consecutive slabs (1..32) for `cls` if `ss` has
+// room; nullptr otherwise. How long a class's spans are is the medium pool's
+// decision (boxes/medium_pool).
+Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t nslabs);
 // Returns the span's slabs to the superslab. The span must be empty.
 void SuperslabFreeSpan(Superslab* ss, Slab* s);
 // Bytes of the span actually touched (for decommit).
