@@ -11,28 +11,7 @@ manifest naming what was built, one `<role> <runfiles path>` per line:
 and makes those files its runfiles, so a test can run nm over them.
 """
 
-_SETTINGS = [
-    "//profiles:profile",
-    "//profiles:stats",
-    "//profiles:prewarm",
-    "//profiles:mem_lean",
-    "//profiles:fault_injection",
-]
-
-def _box_settings_transition_impl(settings, attr):
-    out = {s: settings[s] for s in _SETTINGS}
-    for name, value in attr.box_settings.items():
-        key = "//profiles:" + name
-        if key not in out:
-            fail("box_settings: unknown setting '%s' (known: %s)" % (name, _SETTINGS))
-        out[key] = value
-    return out
-
-_box_settings_transition = transition(
-    implementation = _box_settings_transition_impl,
-    inputs = _SETTINGS,
-    outputs = _SETTINGS,
-)
+load("//profiles:transitions.bzl", "box_settings_transition")
 
 def _link_files(cc_info):
     files = []
@@ -68,9 +47,9 @@ box_variant = rule(
     doc = "The allocator built with `box_settings` (e.g. {\"stats\": \"on\"}) overriding //profiles' settings.",
     attrs = {
         "box_settings": attr.string_dict(doc = "setting name in //profiles -> value"),
-        "library": attr.label(cfg = _box_settings_transition, providers = [CcInfo], mandatory = True),
-        "shared_library": attr.label(cfg = _box_settings_transition, mandatory = True),
-        "smoke": attr.label(cfg = _box_settings_transition, executable = True, mandatory = True),
+        "library": attr.label(cfg = box_settings_transition, providers = [CcInfo], mandatory = True),
+        "shared_library": attr.label(cfg = box_settings_transition, mandatory = True),
+        "smoke": attr.label(cfg = box_settings_transition, executable = True, mandatory = True),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
         ),
