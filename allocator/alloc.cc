@@ -1,16 +1,11 @@
 // The allocator's slow paths and the functions built on the fast paths:
-// large and aligned allocation, calloc, realloc, diagnostics, trim, fork.
+// large and aligned allocation, calloc, realloc, trim, fork handlers.
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <climits>
 #include <cstdint>
 
 #include "allocator/alloc_inline.h"
-#include "allocator/hakmem.h"
-#include "boxes/env_gates/env_gates.h"
 #include "boxes/large_objects/large_objects.h"
 #include "boxes/os_memory/os_memory.h"
 #include "boxes/release_policy/release_policy.h"
@@ -109,6 +104,15 @@ void* Realloc(void* p, size_t size, const char* call) {
   memcpy(q, p, size < old_size ? size : old_size);
   Free(p, call);
   return q;
+}
+
+void* ReallocArray(void* p, size_t count, size_t size, const char* call) {
+  size_t total;
+  if (__builtin_mul_overflow(count, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return Realloc(p, total, call);
 }
 
 int PosixMemalign(void** out, size_t alignment, size_t size) {

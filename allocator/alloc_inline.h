@@ -95,6 +95,8 @@ inline size_t UsableSize(const void* p, const char* call) {
 void* AllocAligned(size_t alignment, size_t size);
 void* Calloc(size_t count, size_t size);
 void* Realloc(void* p, size_t size, const char* call);
+// realloc(p, count * size), NULL/ENOMEM when the product overflows.
+void* ReallocArray(void* p, size_t count, size_t size, const char* call);
 // 0, EINVAL or ENOMEM, as posix_memalign.
 int PosixMemalign(void** out, size_t alignment, size_t size);
 void* AlignedAllocC11(size_t alignment, size_t size);

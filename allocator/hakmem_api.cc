@@ -14,12 +14,7 @@ void hak_free(void* ptr) { Free(ptr, "hak_free"); }
 void* hak_calloc(size_t count, size_t size) { return Calloc(count, size); }
 void* hak_realloc(void* ptr, size_t size) { return Realloc(ptr, size, "hak_realloc"); }
 void* hak_reallocarray(void* ptr, size_t count, size_t size) {
-  size_t total;
-  if (__builtin_mul_overflow(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return Realloc(ptr, total, "hak_reallocarray");
+  return ReallocArray(ptr, count, size, "hak_reallocarray");
 }
 int hak_posix_memalign(void** out, size_t alignment, size_t size) {
   return PosixMemalign(out, alignment, size);

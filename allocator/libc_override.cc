@@ -17,12 +17,7 @@ HAKMEM_EXPORT void free(void* ptr) { Free(ptr, "free"); }
 HAKMEM_EXPORT void* calloc(size_t count, size_t size) { return Calloc(count, size); }
 HAKMEM_EXPORT void* realloc(void* ptr, size_t size) { return Realloc(ptr, size, "realloc"); }
 HAKMEM_EXPORT void* reallocarray(void* ptr, size_t count, size_t size) {
-  size_t total;
-  if (__builtin_mul_overflow(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return Realloc(ptr, total, "reallocarray");
+  return ReallocArray(ptr, count, size, "reallocarray");
 }
 HAKMEM_EXPORT int posix_memalign(void** out, size_t alignment, size_t size) {
   return PosixMemalign(out, alignment, size);
