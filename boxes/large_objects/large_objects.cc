@@ -55,14 +55,14 @@ bool TakeCached(size_t size, CachedSpan* out) {
 bool PutCached(void* base, size_t size) {
   const Gates& g = GlobalGates();
   const size_t budget = g.large_cache_mb << 20;
+  if (size > budget) return false;  // before any madvise that would be wasted
   bool zeroed = false;
   if (LeanOverTarget()) {
     if (g.lean_decommit == Decommit::kNone) return false;
     zeroed = OsDecommit(base, size, g.lean_decommit);
   }
   SpinLockHolder hold(g_lock);
-  if (size > budget) return false;
-  // Evicting older spans to fit is left to the caller: only keep what fits.
+  // Only what fits is kept; older spans are not evicted for it.
   if (g_cache_count == kCacheSlots || g_cache_bytes + size > budget) return false;
   g_cache[g_cache_count++] = CachedSpan{base, size, zeroed};
   g_cache_bytes += size;
