@@ -18,22 +18,26 @@ namespace {
 
 enum class Kind { kBool, kNumber, kDecommit, kOnCorruption };
 
+// One gate: its name, how its text is read, and (for on/off and number gates)
+// the Gates field it sets, so parsing and printing share one table.
 struct GateSpec {
   const char* name;
   Kind kind;
   uint64_t min;
   uint64_t max;
+  bool Gates::*flag = nullptr;        // Kind::kBool
+  uint64_t Gates::*number = nullptr;  // Kind::kNumber
 };
 
 constexpr GateSpec kSpecs[] = {
-    {"HAKMEM_VERBOSE", Kind::kBool, 0, 1},
-    {"HAKMEM_STATS", Kind::kBool, 0, 1},
-    {"HAKMEM_PREWARM", Kind::kBool, 0, 1},
-    {"HAKMEM_SS_MEM_LEAN", Kind::kBool, 0, 1},
-    {"HAKMEM_SS_MEM_LEAN_TARGET_MB", Kind::kNumber, 0, 1u << 20},
+    {"HAKMEM_VERBOSE", Kind::kBool, 0, 1, &Gates::verbose},
+    {"HAKMEM_STATS", Kind::kBool, 0, 1, &Gates::stats_at_exit},
+    {"HAKMEM_PREWARM", Kind::kBool, 0, 1, &Gates::prewarm},
+    {"HAKMEM_SS_MEM_LEAN", Kind::kBool, 0, 1, &Gates::mem_lean},
+    {"HAKMEM_SS_MEM_LEAN_TARGET_MB", Kind::kNumber, 0, 1u << 20, nullptr, &Gates::mem_lean_target_mb},
     {"HAKMEM_SS_MEM_LEAN_DECOMMIT", Kind::kDecommit, 0, 0},
-    {"HAKMEM_SS_CACHE", Kind::kNumber, 0, 1024},
-    {"HAKMEM_LARGE_CACHE_MB", Kind::kNumber, 0, 1u << 20},
+    {"HAKMEM_SS_CACHE", Kind::kNumber, 0, 1024, nullptr, &Gates::superslab_cache},
+    {"HAKMEM_LARGE_CACHE_MB", Kind::kNumber, 0, 1u << 20, nullptr, &Gates::large_cache_mb},
     {"HAKMEM_ON_CORRUPTION", Kind::kOnCorruption, 0, 0},
 };
 constexpr size_t kNumSpecs = sizeof(kSpecs) / sizeof(kSpecs[0]);
@@ -86,23 +90,13 @@ void Warn(int fd, const char* name, const char* value, const char* expected) {
 
 // Applies one gate's text to `gates`; false when malformed.
 bool Apply(const GateSpec& spec, const char* value, Gates* gates) {
-  const char* name = spec.name;
   switch (spec.kind) {
-    case Kind::kBool: {
-      bool b;
-      if (!ParseBool(value, &b)) return false;
-      if (strcmp(name, "HAKMEM_VERBOSE") == 0) gates->verbose = b;
-      if (strcmp(name, "HAKMEM_STATS") == 0) gates->stats_at_exit = b;
-      if (strcmp(name, "HAKMEM_PREWARM") == 0) gates->prewarm = b;
-      if (strcmp(name, "HAKMEM_SS_MEM_LEAN") == 0) gates->mem_lean = b;
-      return true;
-    }
+    case Kind::kBool:
+      return ParseBool(value, &(gates->*spec.flag));
     case Kind::kNumber: {
       uint64_t n;
       if (!ParseNumber(value, &n) || n < spec.min || n > spec.max) return false;
-      if (strcmp(name, "HAKMEM_SS_MEM_LEAN_TARGET_MB") == 0) gates->mem_lean_target_mb = n;
-      if (strcmp(name, "HAKMEM_SS_CACHE") == 0) gates->superslab_cache = n;
-      if (strcmp(name, "HAKMEM_LARGE_CACHE_MB") == 0) gates->large_cache_mb = n;
+      gates->*spec.number = n;
       return true;
     }
     case Kind::kDecommit:
@@ -250,20 +244,21 @@ void PrintGates(const Gates& gates, const char* const* env, int fd) {
     const char* source = text == nullptr ? "default" : valid ? "environment" : "default (invalid value)";
     const char* name = spec.name;
     const char* value = "";
-    if (strcmp(name, "HAKMEM_VERBOSE") == 0) value = gates.verbose ? "1" : "0";
-    if (strcmp(name, "HAKMEM_STATS") == 0) value = gates.stats_at_exit ? "1" : "0";
-    if (strcmp(name, "HAKMEM_PREWARM") == 0) value = gates.prewarm ? "1" : "0";
-    if (strcmp(name, "HAKMEM_SS_MEM_LEAN") == 0) value = gates.mem_lean ? "1" : "0";
-    if (strcmp(name, "HAKMEM_SS_MEM_LEAN_TARGET_MB") == 0) value = FormatUnsigned(gates.mem_lean_target_mb, num);
-    if (strcmp(name, "HAKMEM_SS_CACHE") == 0) value = FormatUnsigned(gates.superslab_cache, num);
-    if (strcmp(name, "HAKMEM_LARGE_CACHE_MB") == 0) value = FormatUnsigned(gates.large_cache_mb, num);
-    if (strcmp(name, "HAKMEM_SS_MEM_LEAN_DECOMMIT") == 0) {
-      value = gates.lean_decommit == Decommit::kNone       ? "OFF"
-              : gates.lean_decommit == Decommit::kDontNeed ? "DONTNEED"
-                                                           : "FREE";
-    }
-    if (strcmp(name, "HAKMEM_ON_CORRUPTION") == 0) {
-      value = gates.on_corruption == OnCorruption::kAbort ? "abort" : "warn";
+    switch (spec.kind) {
+      case Kind::kBool:
+        value = gates.*spec.flag ? "1" : "0";
+        break;
+      case Kind::kNumber:
+        value = FormatUnsigned(gates.*spec.number, num);
+        break;
+      case Kind::kDecommit:
+        value = gates.lean_decommit == Decommit::kNone       ? "OFF"
+                : gates.lean_decommit == Decommit::kDontNeed ? "DONTNEED"
+                                                             : "FREE";
+        break;
+      case Kind::kOnCorruption:
+        value = gates.on_corruption == OnCorruption::kAbort ? "abort" : "warn";
+        break;
     }
     WriteString(fd, "hakmem:   ");
     WriteString(fd, name);
