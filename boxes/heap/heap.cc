@@ -388,6 +388,14 @@ void ReleaseEmptySpans(Heap* h) {
   }
 }
 
+// Empties the thread cache into the spans, collects remote frees and releases
+// every span (and superslab) left with no block out: for trim and thread exit.
+void ReturnEverythingUnused(Heap* h) {
+  for (size_t c = 0; c < kNumClasses; ++c) FlushBin(h, c, 0);
+  CollectRemote(h);
+  ReleaseEmptySpans(h);
+}
+
 void AbandonAll(Heap* h) {
   bool abandoned_any = false;
   for (Superslab** list : {&h->full, &h->avail}) {
@@ -511,19 +519,13 @@ void HeapRemoteFree(Superslab* ss, Slab* s, void* p) {
 
 void HeapTrim() {
   Heap* h = tls_heap;
-  if (h != &g_empty_heap) {
-    for (size_t c = 0; c < kNumClasses; ++c) FlushBin(h, c, 0);
-    CollectRemote(h);
-    ReleaseEmptySpans(h);
-  }
+  if (h != &g_empty_heap) ReturnEverythingUnused(h);
   ReclaimAbandoned(true);
 }
 
 void HeapThreadExit(Heap* h) {
   if (h == nullptr || h == &g_empty_heap) return;
-  for (size_t c = 0; c < kNumClasses; ++c) FlushBin(h, c, 0);
-  CollectRemote(h);
-  ReleaseEmptySpans(h);
+  ReturnEverythingUnused(h);
   AbandonAll(h);
   StatsRetire(&h->stats);
   if (tls_heap == h) tls_heap = &g_empty_heap;
