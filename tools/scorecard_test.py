@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Tests of tools/scorecard.py's rendering (python3 tools/scorecard_test.py)."""
 
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -43,6 +46,164 @@ class RenderTest(unittest.TestCase):
                        "`tools/scorecard.py --runs=3`", "## ws=400, cycles=1000, threads=1, runs=3",
                        "| hakmem-fast |"):
             self.assertIn(needle, text)
+
+
+FACTS = {"date": "2030-01-01 00:00 UTC", "cpu": "Test CPU", "cores": "2", "kernel": "6.0", "compiler": "g++ 12",
+         "load": "0.10 / 0.20 / 0.30"}
+JAN_1_2030 = 1893456000  # 2030-01-01 00:00 UTC
+
+
+def soak_entry(label, **figures):
+    """One file of soak_analyze --json's document: a steady, passing, untraced run unless `figures` say otherwise."""
+    entry = {
+        "path": "/s/soak_%s.csv" % label, "label": label, "duration_s": 3600.0, "epochs": 3600, "warmup_epochs": 360,
+        "warmup_end_s": 360.0, "measured_epochs": 3240, "short_epochs_excluded": 0, "window_epochs": 324,
+        "ops_after_warmup": 7.8e9, "rss_baseline_mib": 8.5, "rss_final_mib": 8.51, "rss_peak_mib": 8.61,
+        "rss_drift_pct": 0.117647, "rss_slope_mib_per_hour": 0.02, "ops_baseline": 100e6, "ops_final": 98.5e6,
+        "ops_drift_pct": -1.5,
+        "throughput": {"epochs": 3240, "mean": 100e6, "median": 103.5e6, "p50": 103.5e6, "p90": 105e6,
+                       "p99": 106e6, "p99_9": 106.5e6, "min": 90e6, "max": 107e6, "stddev": 1.25e6, "cv_pct": 1.25},
+        "tail": None, "syscalls": None, "allocator_syscalls": None,
+        "verdict": {"pass": True, "checks": ["cv 1.25% <= 2.00%"], "breaches": []},
+        "finished_unix": JAN_1_2030 + 3600,
+    }
+    entry.update(figures)
+    return entry
+
+
+def budget(total, **per_kind):
+    calls = {"mmap_per_op": 0, "munmap_per_op": 0, "madvise_per_op": 0, "mremap_per_op": 0, "brk_per_op": 0,
+             "total_per_op": total, "calls_after_warmup": 0}
+    calls.update(per_kind)
+    return calls
+
+
+# hakmem FAST, BALANCED (untraced) and glibc, given out of the table's order.
+SOAK = {
+    "files": [
+        soak_entry("glibc", duration_s=3600.5, finished_unix=JAN_1_2030 + 7200,
+                   syscalls=budget(13 / 7.8e9, brk_per_op=13 / 7.8e9, calls_after_warmup=13),
+                   verdict={"pass": False, "checks": [], "breaches": ["cv 18.60% > 2.00%", "ops_drift -7.00% < -5.00%"]}),
+        soak_entry("hakmem_balanced", rss_drift_pct=None, allocator_syscalls=budget(2e-6)),
+        soak_entry("hakmem_fast", syscalls=budget(0), allocator_syscalls=budget(0)),
+    ],
+    "rejected": [],
+}
+
+
+class SoakRenderTest(unittest.TestCase):
+    def test_one_row_per_run_hakmem_first(self):
+        section = scorecard.render_soak_section(SOAK, "/s")
+        rows = [line for line in section.splitlines() if line.startswith("| ")]
+        self.assertEqual(rows[0], "| run | duration | RSS MiB baseline → final | RSS drift % | RSS peak MiB | ops/s drift % "
+                                  "| CV % | median Mops/s | syscalls/op after warm-up (traced) | verdict |")
+        self.assertEqual(rows[1:], [
+            "| hakmem_fast | 60.0 min | 8.50 → 8.51 | +0.12 | 8.61 | -1.50 | 1.25 | 103.50 "
+            "| 0 (no calls); allocator's own count 0 | PASS |",
+            "| hakmem_balanced | 60.0 min | 8.50 → 8.51 | n/a | 8.61 | -1.50 | 1.25 | 103.50 "
+            "| not traced; allocator's own count 2.00e-06 | PASS |",
+            "| glibc | 60.0 min | 8.50 → 8.51 | +0.12 | 8.61 | -1.50 | 1.25 | 103.50 | 1.67e-09 (13 brk) "
+            "| FAIL: cv 18.60% > 2.00%; ops_drift -7.00% < -5.00% |",
+        ])
+        header_cells = rows[0].count("|")
+        for line in section.splitlines():
+            if line.startswith("|"):
+                self.assertEqual(line.count("|"), header_cells, line)
+
+    def test_section_says_how_to_run_and_when_and_keeps_the_notes(self):
+        notes = "Ran on a quiet machine.\n\n- load below 1\n"
+        section = scorecard.render_soak_section(SOAK, "/s", notes)
+        lines = section.splitlines()
+        self.assertEqual(lines[0], scorecard.SOAK_MARKER)
+        self.assertIn("## Soak", lines)
+        for needle in ("[docs/SOAK.md](SOAK.md)", "tools/bazel run //soak:mixed -- --duration=60m --out_dir=soak_results",
+                       "--config=balanced //soak:mixed", "tools/scorecard.py --soak_dir=soak_results --soak_only",
+                       "3 CSVs in `/s`, run between 2030-01-01 00:00 and 02:00 UTC", "60.0 min each."):
+            self.assertIn(needle, section)
+        # The notes come verbatim after the table, set off by a blank line.
+        self.assertTrue(section.endswith("| FAIL: cv 18.60% > 2.00%; ops_drift -7.00% < -5.00% |\n\n" + notes), section)
+
+    def test_durations_dates_and_cells(self):
+        short = {"files": [soak_entry("glibc", duration_s=10.2, finished_unix=JAN_1_2030 + 86400),
+                           soak_entry("mimalloc", duration_s=12.0, finished_unix=None)], "rejected": []}
+        section = scorecard.render_soak_section(short, "try")
+        self.assertIn("run at an unknown date (from the files' modification times), 10 s to 12 s long.", section)
+        two_days = {"files": [soak_entry("glibc", duration_s=7200, finished_unix=JAN_1_2030 + 3600)], "rejected": []}
+        self.assertIn("1 CSV in `try`, run between 2029-12-31 23:00 and 2030-01-01 01:00 UTC",
+                      scorecard.render_soak_section(two_days, "try"))
+        self.assertIn("| a\\|b |", scorecard.render_soak_row(soak_entry("a|b")))
+
+
+BENCHMARKS_OLD = scorecard.render_scorecard(FACTS, "tools/scorecard.py --runs=3", [("old runner", RESULT)])
+BENCHMARKS_NEW = scorecard.render_scorecard(dict(FACTS, date="2031-06-01 12:00 UTC"), "tools/scorecard.py --runs=5",
+                                            [("new runner", RESULT)])
+SOAK_OLD = scorecard.render_soak_section({"files": [soak_entry("glibc")], "rejected": []}, "old_dir", "Old notes.")
+SOAK_NEW = scorecard.render_soak_section(SOAK, "new_dir", "New notes.")
+
+
+class SpliceTest(unittest.TestCase):
+    def setUp(self):
+        self.existing = scorecard.splice_scorecard(BENCHMARKS_OLD + "\n", soak=SOAK_OLD)
+
+    def test_soak_section_is_appended_after_the_benchmarks(self):
+        self.assertEqual(self.existing, BENCHMARKS_OLD.rstrip("\n") + "\n\n" + SOAK_OLD)
+        self.assertEqual(scorecard.split_scorecard(self.existing), (BENCHMARKS_OLD.rstrip("\n") + "\n\n", SOAK_OLD))
+
+    def test_benchmark_regeneration_keeps_the_soak_section(self):
+        updated = scorecard.splice_scorecard(self.existing, benchmarks=BENCHMARKS_NEW)
+        benchmarks, soak = scorecard.split_scorecard(updated)
+        self.assertEqual(soak, SOAK_OLD)
+        self.assertIn("2031-06-01 12:00 UTC", benchmarks)
+        self.assertNotIn("2030-01-01 00:00 UTC", benchmarks)
+
+    def test_soak_only_regeneration_keeps_the_benchmark_part(self):
+        updated = scorecard.splice_scorecard(self.existing, soak=SOAK_NEW)
+        benchmarks, soak = scorecard.split_scorecard(updated)
+        self.assertEqual(benchmarks, scorecard.split_scorecard(self.existing)[0])
+        self.assertEqual(soak, SOAK_NEW)
+        self.assertNotIn("Old notes.", updated)
+        # Regenerating again changes nothing.
+        self.assertEqual(scorecard.splice_scorecard(updated, soak=SOAK_NEW), updated)
+
+    def test_benchmark_part_kept_byte_for_byte_when_it_has_no_soak_section_yet(self):
+        original = BENCHMARKS_OLD + "\n"  # what the script wrote before it knew of soak sections
+        updated = scorecard.splice_scorecard(original, soak=SOAK_NEW)
+        self.assertTrue(updated.startswith(original), updated)
+        self.assertEqual(scorecard.splice_scorecard("", soak=SOAK_NEW), SOAK_NEW)
+        self.assertEqual(scorecard.splice_scorecard(original, benchmarks=BENCHMARKS_NEW), BENCHMARKS_NEW.rstrip("\n") + "\n")
+
+
+def soak_analyze_binary():
+    """//tools:soak_analyze in the test's runfiles; None outside `bazel test`."""
+    if "TEST_SRCDIR" not in os.environ:
+        return None
+    path = os.path.join(os.environ["TEST_SRCDIR"], os.environ.get("TEST_WORKSPACE", "hakmem"), "tools", "soak_analyze")
+    return path if os.path.exists(path) else None
+
+
+class SoakAnalyzeJsonTest(unittest.TestCase):
+    """The renderer reads the figures soak_analyze --json actually writes."""
+
+    @unittest.skipUnless(soak_analyze_binary(), "needs //tools:soak_analyze (run under bazel test)")
+    def test_row_of_a_real_document(self):
+        header = ("epoch,elapsed_s,epoch_s,epoch_ops,total_ops,ops_per_s,rss_bytes,mmap_calls,munmap_calls,"
+                  "madvise_calls,mremap_calls,brk_calls,allocator_mmap_calls,allocator_munmap_calls,"
+                  "allocator_madvise_calls")
+        # 20 one-second epochs of 2.5 M operations at 100 MiB, one brk call each.
+        rows = ["%d,%d,1,2500000,%d,2500000,104857600,5,0,0,0,%d,,," % (i, i, 2500000 * i, 10 + i)
+                for i in range(1, 21)]
+        with tempfile.TemporaryDirectory() as work:
+            csv_path = os.path.join(work, "soak_synthetic.csv")
+            with open(csv_path, "w") as csv_file:
+                csv_file.write("\n".join([header] + rows) + "\n")
+            json_path = os.path.join(work, "soak.json")
+            subprocess.run([soak_analyze_binary(), "--json=" + json_path, csv_path], check=True,
+                           stdout=subprocess.DEVNULL)
+            with open(json_path) as document:
+                analysis = json.load(document)
+        self.assertEqual(scorecard.render_soak_row(analysis["files"][0]),
+                         "| synthetic | 20 s | 100.00 → 100.00 | +0.00 | 100.00 | +0.00 | 0.00 | 2.50 "
+                         "| 4.00e-07 (18 brk) | PASS |")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 #include "tools/soak_analysis.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <tuple>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -12,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "tools/soak_csv_columns.h"
 
 namespace hakmem::tools {
@@ -115,6 +118,136 @@ std::string FormatBudget(const SyscallBudget& s) {
   if (s.mremap_per_op) absl::StrAppendFormat(&kinds, ", mremap %.3g", *s.mremap_per_op);
   if (s.brk_per_op) absl::StrAppendFormat(&kinds, ", brk %.3g", *s.brk_per_op);
   return absl::StrFormat("%.3g (%s; %.0f calls after warm-up)", s.total_per_op, kinds, s.calls_after_warmup);
+}
+
+// A minimal JSON writer: values are rendered to text first, then placed in
+// objects and arrays indented by nesting depth (two spaces a level).
+using JsonFields = std::vector<std::pair<absl::string_view, std::string>>;
+
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+// Shortest text that reads back as the same double (0.001, 5e-04: fixed or
+// exponent, whichever is shorter); JSON has no infinity or NaN, so those
+// become null.
+std::string JsonNumber(double value) {
+  if (!std::isfinite(value)) return "null";
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string JsonNumber(const std::optional<double>& value) { return value ? JsonNumber(*value) : "null"; }
+
+std::string JsonCount(size_t value) { return absl::StrCat(value); }
+
+std::string JsonBool(bool value) { return value ? "true" : "false"; }
+
+std::string Indent(int depth) { return std::string(2 * static_cast<size_t>(depth), ' '); }
+
+// `fields` and `items` must already be rendered for `depth` + 1.
+std::string JsonObject(const JsonFields& fields, int depth) {
+  if (fields.empty()) return "{}";
+  std::string out = "{\n";
+  for (size_t i = 0; i < fields.size(); ++i) {
+    absl::StrAppend(&out, Indent(depth + 1), JsonString(fields[i].first), ": ", fields[i].second,
+                    i + 1 < fields.size() ? ",\n" : "\n");
+  }
+  absl::StrAppend(&out, Indent(depth), "}");
+  return out;
+}
+
+std::string JsonArray(const std::vector<std::string>& items, int depth) {
+  if (items.empty()) return "[]";
+  std::string out = "[\n";
+  for (size_t i = 0; i < items.size(); ++i) {
+    absl::StrAppend(&out, Indent(depth + 1), items[i], i + 1 < items.size() ? ",\n" : "\n");
+  }
+  absl::StrAppend(&out, Indent(depth), "]");
+  return out;
+}
+
+std::string JsonStrings(const std::vector<std::string>& texts, int depth) {
+  std::vector<std::string> items;
+  for (const std::string& text : texts) items.push_back(JsonString(text));
+  return JsonArray(items, depth);
+}
+
+JsonFields SummaryFields(const SeriesSummary& s) {
+  return {{"epochs", JsonCount(s.count)},   {"mean", JsonNumber(s.mean)},     {"median", JsonNumber(s.p50)},
+          {"p50", JsonNumber(s.p50)},       {"p90", JsonNumber(s.p90)},       {"p99", JsonNumber(s.p99)},
+          {"p99_9", JsonNumber(s.p999)},    {"min", JsonNumber(s.min)},       {"max", JsonNumber(s.max)},
+          {"stddev", JsonNumber(s.stddev)}, {"cv_pct", JsonNumber(s.cv_pct)}};
+}
+
+std::string BudgetJson(const std::optional<SyscallBudget>& budget, int depth) {
+  if (!budget) return "null";
+  return JsonObject({{"mmap_per_op", JsonNumber(budget->mmap_per_op)},
+                     {"munmap_per_op", JsonNumber(budget->munmap_per_op)},
+                     {"madvise_per_op", JsonNumber(budget->madvise_per_op)},
+                     {"mremap_per_op", JsonNumber(budget->mremap_per_op)},
+                     {"brk_per_op", JsonNumber(budget->brk_per_op)},
+                     {"total_per_op", JsonNumber(budget->total_per_op)},
+                     {"calls_after_warmup", JsonNumber(budget->calls_after_warmup)}},
+                    depth);
+}
+
+std::string FileJson(const AnalysedSoakFile& file, int depth) {
+  const SoakReport& r = file.report;
+  const int inner = depth + 1;
+  std::string tail = "null";
+  if (r.tail_epochs > 0) {
+    JsonFields tail_fields = SummaryFields(r.tail_throughput);
+    tail_fields.emplace_back("vs_measured_pct", JsonNumber(r.tail_vs_measured_pct));
+    tail_fields.emplace_back("rss_max_mib", JsonNumber(r.tail_rss_max_bytes / kMiB));
+    tail = JsonObject(tail_fields, inner);
+  }
+  return JsonObject(
+      {{"path", JsonString(file.path)},
+       {"label", JsonString(SoakLabel(file.path))},
+       {"duration_s", JsonNumber(r.duration_s)},
+       {"epochs", JsonCount(r.epochs)},
+       {"warmup_epochs", JsonCount(r.warmup_epochs)},
+       {"warmup_end_s", JsonNumber(r.warmup_end_s)},
+       {"measured_epochs", JsonCount(r.measured_epochs)},
+       {"short_epochs_excluded", JsonCount(r.short_epochs_excluded)},
+       {"window_epochs", JsonCount(r.window_epochs)},
+       {"ops_after_warmup", JsonNumber(r.ops_after_warmup)},
+       {"rss_baseline_mib", JsonNumber(r.rss_baseline_bytes / kMiB)},
+       {"rss_final_mib", JsonNumber(r.rss_final_bytes / kMiB)},
+       {"rss_peak_mib", JsonNumber(r.rss_peak_bytes / kMiB)},
+       {"rss_drift_pct", JsonNumber(r.rss_drift_pct)},
+       {"rss_slope_mib_per_hour", JsonNumber(r.rss_slope_mib_per_hour)},
+       {"ops_baseline", JsonNumber(r.ops_baseline)},
+       {"ops_final", JsonNumber(r.ops_final)},
+       {"ops_drift_pct", JsonNumber(r.ops_drift_pct)},
+       {"throughput", JsonObject(SummaryFields(r.throughput), inner)},
+       {"tail", tail},
+       {"syscalls", BudgetJson(r.syscalls, inner)},
+       {"allocator_syscalls", BudgetJson(r.allocator_syscalls, inner)},
+       {"verdict", JsonObject({{"pass", JsonBool(file.verdict.pass)},
+                               {"checks", JsonStrings(file.verdict.checks, inner + 1)},
+                               {"breaches", JsonStrings(file.verdict.breaches, inner + 1)}},
+                              inner)}},
+      depth);
 }
 
 }  // namespace
@@ -388,6 +521,25 @@ std::string FormatReport(const SoakReport& r) {
     absl::StrAppendFormat(&out, "allocator's count: %s\n", FormatBudget(*r.allocator_syscalls));
   }
   return out;
+}
+
+std::string SoakLabel(absl::string_view path) {
+  const size_t slash = path.rfind('/');
+  absl::string_view label = slash == absl::string_view::npos ? path : path.substr(slash + 1);
+  absl::ConsumeSuffix(&label, ".csv");
+  absl::ConsumePrefix(&label, "soak_");
+  return std::string(label);
+}
+
+std::string FormatReportJson(const std::vector<AnalysedSoakFile>& analysed,
+                             const std::vector<RejectedSoakFile>& rejected) {
+  std::vector<std::string> files;
+  for (const AnalysedSoakFile& file : analysed) files.push_back(FileJson(file, 2));
+  std::vector<std::string> rejections;
+  for (const RejectedSoakFile& file : rejected) {
+    rejections.push_back(JsonObject({{"path", JsonString(file.path)}, {"error", JsonString(file.error)}}, 2));
+  }
+  return JsonObject({{"files", JsonArray(files, 1)}, {"rejected", JsonArray(rejections, 1)}}, 0) + "\n";
 }
 
 }  // namespace hakmem::tools

@@ -128,6 +128,28 @@ std::string VerdictLine(const Verdict& verdict);
 // Multi-line human-readable report (no verdict).
 std::string FormatReport(const SoakReport& report);
 
+// What one soak CSV's label is: its basename without ".csv" and without a
+// leading "soak_" ("out/soak_hakmem_fast.csv" -> "hakmem_fast").
+std::string SoakLabel(absl::string_view path);
+
+struct AnalysedSoakFile {
+  std::string path;
+  SoakReport report;
+  Verdict verdict;
+};
+struct RejectedSoakFile {
+  std::string path;
+  std::string error;
+};
+// One JSON document covering every file given to soak_analyze, for scripts
+// such as tools/scorecard.py:
+//   {"files": [{"path", "label", figures..., "verdict"}, ...],
+//    "rejected": [{"path", "error"}, ...]}
+// Byte counts are given in MiB; figures that are not finite (a drift from a
+// baseline of 0) and syscall figures that were not measured are null.
+std::string FormatReportJson(const std::vector<AnalysedSoakFile>& analysed,
+                             const std::vector<RejectedSoakFile>& rejected);
+
 }  // namespace hakmem::tools
 
 #endif  // HAKMEM_TOOLS_SOAK_ANALYSIS_H_

@@ -271,5 +271,157 @@ TEST(FormatReportTest, NamesEveryFigure) {
   }
 }
 
+// A report with a different value in every field, so a figure written under
+// the wrong name or left out changes the text.
+AnalysedSoakFile KnownFile() {
+  SoakReport r;
+  r.epochs = 20;
+  r.warmup_epochs = 2;
+  r.measured_epochs = 18;
+  r.short_epochs_excluded = 1;
+  r.window_epochs = 3;
+  r.duration_s = 20.5;
+  r.warmup_end_s = 2.25;
+  r.ops_after_warmup = 17800;
+  r.rss_baseline_bytes = 100 * kMiB;
+  r.rss_final_bytes = 110 * kMiB;
+  r.rss_drift_pct = 10;
+  r.rss_peak_bytes = 112.5 * kMiB;
+  r.rss_slope_mib_per_hour = 3.25;
+  r.ops_baseline = 1000;
+  r.ops_final = 900;
+  r.ops_drift_pct = -10;
+  r.throughput = {17, 990, 30, 2.5, 900, 1010, 1001, 1005, 1009, 1009.9};
+  r.tail_epochs = 10;
+  r.tail_throughput = {10, 980, 40, 4, 901, 1002, 995, 999, 999.5, 999.95};
+  r.tail_vs_measured_pct = -1.25;
+  r.tail_rss_max_bytes = 111 * kMiB;
+  r.syscalls = SyscallBudget{0.001, 0.0005, 0, 0.00025, std::nullopt, 0.00175, 31};
+  Verdict verdict;
+  verdict.pass = false;
+  verdict.checks = {"rss_drift +10.00% > +5.00%", "cv 2.50% > 2.00%"};
+  verdict.breaches = verdict.checks;
+  return {"runs/soak_hakmem_fast.csv", r, verdict};
+}
+
+TEST(SoakLabelTest, BasenameWithoutCsvAndSoakPrefix) {
+  EXPECT_EQ(SoakLabel("out/soak_hakmem_fast.csv"), "hakmem_fast");
+  EXPECT_EQ(SoakLabel("soak_glibc.csv"), "glibc");
+  EXPECT_EQ(SoakLabel("/a/b/run.csv"), "run");
+  EXPECT_EQ(SoakLabel("soak_x.txt"), "x.txt");
+  EXPECT_EQ(SoakLabel("-"), "-");
+}
+
+TEST(FormatReportJsonTest, EveryFigureUnderItsNameOnKnownData) {
+  const std::string expected = R"({
+  "files": [
+    {
+      "path": "runs/soak_hakmem_fast.csv",
+      "label": "hakmem_fast",
+      "duration_s": 20.5,
+      "epochs": 20,
+      "warmup_epochs": 2,
+      "warmup_end_s": 2.25,
+      "measured_epochs": 18,
+      "short_epochs_excluded": 1,
+      "window_epochs": 3,
+      "ops_after_warmup": 17800,
+      "rss_baseline_mib": 100,
+      "rss_final_mib": 110,
+      "rss_peak_mib": 112.5,
+      "rss_drift_pct": 10,
+      "rss_slope_mib_per_hour": 3.25,
+      "ops_baseline": 1000,
+      "ops_final": 900,
+      "ops_drift_pct": -10,
+      "throughput": {
+        "epochs": 17,
+        "mean": 990,
+        "median": 1001,
+        "p50": 1001,
+        "p90": 1005,
+        "p99": 1009,
+        "p99_9": 1009.9,
+        "min": 900,
+        "max": 1010,
+        "stddev": 30,
+        "cv_pct": 2.5
+      },
+      "tail": {
+        "epochs": 10,
+        "mean": 980,
+        "median": 995,
+        "p50": 995,
+        "p90": 999,
+        "p99": 999.5,
+        "p99_9": 999.95,
+        "min": 901,
+        "max": 1002,
+        "stddev": 40,
+        "cv_pct": 4,
+        "vs_measured_pct": -1.25,
+        "rss_max_mib": 111
+      },
+      "syscalls": {
+        "mmap_per_op": 0.001,
+        "munmap_per_op": 5e-04,
+        "madvise_per_op": 0,
+        "mremap_per_op": 0.00025,
+        "brk_per_op": null,
+        "total_per_op": 0.00175,
+        "calls_after_warmup": 31
+      },
+      "allocator_syscalls": null,
+      "verdict": {
+        "pass": false,
+        "checks": [
+          "rss_drift +10.00% > +5.00%",
+          "cv 2.50% > 2.00%"
+        ],
+        "breaches": [
+          "rss_drift +10.00% > +5.00%",
+          "cv 2.50% > 2.00%"
+        ]
+      }
+    }
+  ],
+  "rejected": []
+}
+)";
+  EXPECT_EQ(FormatReportJson({KnownFile()}, {}), expected);
+}
+
+TEST(FormatReportJsonTest, EscapesStringsAndWritesNullForWhatIsNotFinite) {
+  AnalysedSoakFile file = KnownFile();
+  file.path = "dir\\soak_\"odd\".csv";
+  file.report.rss_drift_pct = ChangePct(0, 5);  // infinite
+  file.report.tail_epochs = 0;
+  file.verdict = Verdict{};
+  const std::string json =
+      FormatReportJson({file}, {{"bad.csv", std::string("bad.csv:3: tab\there\nnext\x01 end")}});
+  EXPECT_THAT(json, HasSubstr(R"("path": "dir\\soak_\"odd\".csv",)"));
+  EXPECT_THAT(json, HasSubstr(R"("label": "dir\\soak_\"odd\"",)"));
+  EXPECT_THAT(json, HasSubstr(R"("rss_drift_pct": null,)"));
+  EXPECT_THAT(json, HasSubstr(R"("tail": null,)"));
+  EXPECT_THAT(json, HasSubstr(R"("pass": true,)"));
+  EXPECT_THAT(json, HasSubstr(R"("checks": [],)"));
+  EXPECT_THAT(json, HasSubstr(R"(  "rejected": [
+    {
+      "path": "bad.csv",
+      "error": "bad.csv:3: tab\there\nnext\u0001 end"
+    }
+  ])"));
+}
+
+TEST(FormatReportJsonTest, FiguresOfAnAnalysedRun) {
+  const SoakReport r = Analyze(SoakCsv(DriftingRun()));
+  const std::string json = FormatReportJson({{"soak_drift.csv", r, Verdict{}}}, {});
+  for (const char* figure : {R"("label": "drift")", R"("epochs": 20,)", R"("rss_baseline_mib": 100,)",
+                             R"("rss_final_mib": 110,)", R"("ops_baseline": 1000,)", R"("ops_final": 900,)",
+                             R"("calls_after_warmup": 39)", R"("brk_per_op": null,)"}) {
+    EXPECT_THAT(json, HasSubstr(figure));
+  }
+}
+
 }  // namespace
 }  // namespace hakmem::tools

@@ -1,10 +1,14 @@
 // soak_analyze: drift, variation, percentiles, tail and syscall budget of soak
-// CSVs, with a verdict line. Exit status: 0 all pass, 1 a threshold is
-// breached, 2 bad input or usage.
+// CSVs, with a verdict line; --json=PATH also writes every file's figures as
+// one JSON document (for tools/scorecard.py). Exit status: 0 all pass, 1 a
+// threshold is breached, 2 bad input, usage or an unwritable --json file.
 //
-//   soak_analyze [--warmup=10%] [--max_cv_pct=2] ... run.csv [more.csv ...]
+//   soak_analyze [--warmup=10%] [--max_cv_pct=2] [--json=out.json] ... run.csv [more.csv ...]
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -20,6 +24,26 @@ ABSL_FLAG(double, max_cv_pct, 2, "gate: CV of epoch ops/s must be at most this (
 ABSL_FLAG(double, max_rss_mib, 0, "gate: peak RSS must be at most this many MiB (0 = no bound)");
 ABSL_FLAG(std::string, gates, "rss_drift,ops_drift,cv,rss_max",
           "gates that decide the verdict: any of rss_drift, ops_drift, cv, rss_max, or none");
+ABSL_FLAG(std::string, json, "",
+          "also write the figures and verdict of every file to this path as one JSON document");
+
+namespace {
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  if (file == nullptr) {
+    std::fprintf(stderr, "soak_analyze: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+    return false;
+  }
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  if (std::fclose(file) != 0 || !written) {
+    std::fprintf(stderr, "soak_analyze: error writing %s\n", path.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -45,12 +69,15 @@ int main(int argc, char** argv) {
   thresholds.max_rss_mib = absl::GetFlag(FLAGS_max_rss_mib);
 
   int exit_code = 0;
+  std::vector<hakmem::tools::AnalysedSoakFile> analysed;
+  std::vector<hakmem::tools::RejectedSoakFile> rejected;
   for (const char* file : files) {
     auto table = hakmem::tools::ReadCsvFile(file);
     absl::StatusOr<hakmem::tools::SoakReport> report =
         table.ok() ? hakmem::tools::AnalyzeSoak(*table, *options) : table.status();
     if (!report.ok()) {
       std::fprintf(stderr, "soak_analyze: %s\n", std::string(report.status().message()).c_str());
+      rejected.push_back({file, std::string(report.status().message())});
       exit_code = 2;
       continue;
     }
@@ -58,6 +85,11 @@ int main(int argc, char** argv) {
     std::printf("== %s\n%s%s\n", file, hakmem::tools::FormatReport(*report).c_str(),
                 hakmem::tools::VerdictLine(verdict).c_str());
     if (!verdict.pass && exit_code == 0) exit_code = 1;
+    analysed.push_back({file, *std::move(report), verdict});
+  }
+  const std::string json_path = absl::GetFlag(FLAGS_json);
+  if (!json_path.empty() && !WriteFile(json_path, hakmem::tools::FormatReportJson(analysed, rejected))) {
+    exit_code = 2;
   }
   return exit_code;
 }

@@ -64,6 +64,37 @@ expect_run 2 "empty.csv:1: empty CSV" "$BIN/soak_analyze" "$WORK/empty.csv"
 expect_run 2 "cannot open" "$BIN/soak_analyze" "$WORK/missing.csv"
 expect_run 2 "unknown gate" "$BIN/soak_analyze" --gates=speed "$WORK/soak_stable.csv"
 
+# --json: one document for every file given (the text output stays as it was);
+# a rejected file is listed with its error. python3 is one of the packages
+# tools/bazel installs, as for the SVG checks below.
+expect_run 2 "== $WORK/soak_leaky.csv" "$BIN/soak_analyze" --json="$WORK/soak.json" \
+  "$WORK/soak_stable.csv" "$WORK/soak_leaky.csv" "$WORK/ragged.csv"
+if ! python3 - "$WORK/soak.json" "$WORK" <<'PY'
+import json
+import sys
+with open(sys.argv[1]) as document:
+    doc = json.load(document)
+stable, leaky = doc["files"]
+assert (stable["label"], leaky["label"]) == ("stable", "leaky"), doc["files"]
+assert stable["path"] == sys.argv[2] + "/soak_stable.csv", stable["path"]
+assert stable["verdict"]["pass"] is True and stable["verdict"]["breaches"] == [], stable["verdict"]
+assert leaky["verdict"]["pass"] is False, leaky["verdict"]
+assert leaky["verdict"]["breaches"][0].startswith("rss_drift +"), leaky["verdict"]
+assert (stable["epochs"], stable["warmup_epochs"], stable["duration_s"]) == (40, 4, 40), stable
+assert (stable["rss_baseline_mib"], stable["rss_peak_mib"], stable["rss_drift_pct"]) == (100, 100, 0), stable
+assert leaky["rss_drift_pct"] > 5, leaky["rss_drift_pct"]
+assert stable["throughput"]["median"] == 1000 and stable["throughput"]["cv_pct"] == 0, stable["throughput"]
+assert stable["syscalls"]["mmap_per_op"] == 0.002 and stable["syscalls"]["brk_per_op"] is None, stable["syscalls"]
+assert stable["allocator_syscalls"] is None
+assert [r["path"] for r in doc["rejected"]] == [sys.argv[2] + "/ragged.csv"], doc["rejected"]
+assert "ragged.csv:3: expected 10 fields" in doc["rejected"][0]["error"], doc["rejected"]
+PY
+then
+  fail "soak_analyze --json wrote an unexpected document"
+fi
+expect_run 2 "cannot write $WORK/no/such/dir.json" "$BIN/soak_analyze" --json="$WORK/no/such/dir.json" \
+  "$WORK/soak_stable.csv"
+
 # Percentiles of any column: 1..100 gives p50 50.5, p90 90.1, p99 99.01.
 { echo "name,value"; for i in $(seq 100 -1 1); do echo "row$i,$i"; done; } >"$WORK/values.csv"
 expect_run 0 "n=100 min=1 mean=50.5 max=100 p50=50.5 p90=90.1 p99=99.01" \
