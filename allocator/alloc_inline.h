@@ -27,9 +27,8 @@ size_t UsableSizeSlow(const void* p, const char* call);
 
 __attribute__((always_inline)) inline void* AllocClass(size_t cls) {
   Heap* h = tls_heap;
-  Bin* bin = &h->bins[cls];
-  void* p = BinPop(bin);
-  if (HAKMEM_UNLIKELY(p == nullptr)) return HeapAllocSlow(bin);  // counts its own allocation
+  void* p = CachePop(&h->cache, cls);
+  if (HAKMEM_UNLIKELY(p == nullptr)) return HeapAllocSlow(cls);  // counts its own allocation
   HAKMEM_STAT(h->stats, cls, allocs);
   return p;
 }
@@ -50,27 +49,24 @@ __attribute__((always_inline)) inline void Free(void* p, const char* call) {
     if (p != nullptr) FreeSlow(p, call);  // free(NULL), common in C, returns at once
     return;
   }
-  // Large objects (and empty slabs) have no span here: slow path.
+  // Offsets outside any span (free slabs, the header, large objects, whose
+  // header's span map names only the no_span sentinel) fail the block test
+  // like interior pointers do; the slow path tells them apart.
   Superslab* ss = SuperslabOf(p);
-  const uint32_t head = ss->span_of[offset >> kSlabShift];
-  if (HAKMEM_UNLIKELY(head >= kSlabsPerSuperslab)) {
-    FreeSlow(p, call);
-    return;
-  }
-  Slab* s = &ss->slabs[head];
+  Slab* s = SlabAt(ss, ss->span_of[offset >> kSlabShift]);
   if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
-    ReportInvalidPointer(call, p);
+    FreeSlow(p, call);
     return;
   }
   Heap* h = tls_heap;
   if (HAKMEM_LIKELY(ss->owner.load(std::memory_order_relaxed) == h)) {
-    Bin* bin = &h->bins[s->cls];
-    if (HAKMEM_UNLIKELY(bin->head == p)) {
+    const size_t cls = s->cls;
+    if (HAKMEM_UNLIKELY(h->cache.heads[cls] == p)) {
       ReportDoubleFree(call, p);
       return;
     }
-    HAKMEM_STAT(h->stats, s->cls, frees);
-    if (HAKMEM_UNLIKELY(BinPush(bin, p))) HeapFlush(h, s->cls);
+    HAKMEM_STAT(h->stats, cls, frees);
+    if (HAKMEM_UNLIKELY(CachePush(&h->cache, cls, p))) HeapFlush(h, cls);
     return;
   }
   HeapRemoteFree(ss, s, p);
@@ -80,13 +76,8 @@ inline size_t UsableSize(const void* p, const char* call) {
   const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
   const uintptr_t offset = addr & kChunkMask;
   if (HAKMEM_LIKELY(ChunkMapTest(g_chunk_map, addr))) {
-    const Superslab* ss = SuperslabOf(p);
-    const uint32_t head = ss->span_of[offset >> kSlabShift];
-    if (HAKMEM_LIKELY(head < kSlabsPerSuperslab)) {
-      if (HAKMEM_LIKELY(IsBlockStart(&ss->slabs[head], offset))) return ss->slabs[head].block_size;
-      ReportInvalidPointer(call, p);
-      return 0;
-    }
+    const Slab* s = SpanAtOffset(SuperslabOf(p), offset);
+    if (HAKMEM_LIKELY(IsBlockStart(s, offset))) return s->block_size;
   }
   return UsableSizeSlow(p, call);
 }

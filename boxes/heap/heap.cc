@@ -190,9 +190,10 @@ bool CollectRemote(Heap* h) {
   return any;
 }
 
-// Moves up to `want` blocks of `s` into `bin`: its free list first, then
-// blocks cut in address order from the span's never-used tail.
-uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
+// Moves up to `want` blocks of `s` into the cache's bin of its class: its free
+// list first, then blocks cut in address order from the span's never-used tail.
+uint32_t TakeFromSpan(Slab* s, ThreadCache* tc, uint32_t want) {
+  void*& bin_head = tc->heads[s->cls];
   uint32_t n = 0;
   while (n < want && s->free != nullptr) {
     void* b = s->free;
@@ -202,8 +203,8 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
       next = nullptr;  // warn mode: the rest of the list is leaked, not reused
     }
     s->free = next;
-    SetNext(b, bin->head);
-    bin->head = b;
+    SetNext(b, bin_head);
+    bin_head = b;
     ++n;
   }
   // Fresh blocks are cut a page's worth at a time: touching memory only when
@@ -221,13 +222,12 @@ uint32_t TakeFromSpan(Slab* s, Bin* bin, uint32_t want) {
     char* first = reinterpret_cast<char*>(SpanStart(s) + static_cast<uintptr_t>(carved) * s->block_size);
     char* b = first;
     for (uint32_t i = 1; i < fresh; ++i, b += s->block_size) SetNext(b, b + s->block_size);
-    SetNext(b, bin->head);
-    bin->head = first;
-    s->carved = static_cast<uint16_t>(carved + fresh);
-    __atomic_store_n(&s->carved_bytes, s->carved * s->block_size, __ATOMIC_RELAXED);
+    SetNext(b, bin_head);
+    bin_head = first;
+    SlabSetCarved(s, static_cast<uint16_t>(carved + fresh));
     n += fresh;
   }
-  bin->room -= static_cast<int32_t>(n);
+  tc->rooms[s->cls] -= static_cast<int32_t>(n);
   s->used = static_cast<uint16_t>(s->used + n);
   return n;
 }
@@ -323,13 +323,12 @@ void ReclaimAbandoned(bool force) {
 }
 
 bool Refill(Heap* h, size_t cls) {
-  Bin* bin = &h->bins[cls];
-  const uint32_t want = bin->limit / 2;
+  const uint32_t want = h->cache.limits[cls] / 2;
   for (;;) {
     uint32_t got = 0;
     for (Slab* s = h->partial[cls]; s != nullptr && got < want;) {
       Slab* next = s->next;
-      got += TakeFromSpan(s, bin, want - got);
+      got += TakeFromSpan(s, &h->cache, want - got);
       if (!SlabHasFree(s)) PartialUnlink(h, s);
       s = next;
     }
@@ -346,14 +345,14 @@ bool Refill(Heap* h, size_t cls) {
 
 // Returns the bin's blocks beyond `keep` to their spans.
 void FlushBin(Heap* h, size_t cls, uint32_t keep) {
-  Bin* bin = &h->bins[cls];
+  ThreadCache* tc = &h->cache;
   int64_t bytes = 0;
-  while (BinCount(bin) > keep && bin->head != nullptr) {
-    void* p = BinPop(bin);
+  while (CacheCount(tc, cls) > keep && tc->heads[cls] != nullptr) {
+    void* p = CachePop(tc, cls);
     Superslab* ss = SuperslabOf(p);
     const uint32_t head = ss->span_of[(reinterpret_cast<uintptr_t>(p) & kChunkMask) >> kSlabShift];
-    Slab* s = &ss->slabs[head];
-    if (head >= kSlabsPerSuperslab || s->used == 0) {
+    Slab* s = SlabAt(ss, head);
+    if (head == kNoSpan || s->used == 0) {
       // The block was freed twice (its span already took it back): drop it.
       ReportDoubleFree("free", p);
       continue;
@@ -367,7 +366,7 @@ void FlushBin(Heap* h, size_t cls, uint32_t keep) {
       PartialLink(h, s);
     }
   }
-  if (bin->head == nullptr) bin->room = static_cast<int32_t>(bin->limit);
+  if (tc->heads[cls] == nullptr) tc->rooms[cls] = static_cast<int32_t>(tc->limits[cls]);
   NoteBytesOut(-bytes);
 }
 
@@ -450,7 +449,9 @@ Heap* HeapCreate() {
   if (h == nullptr) return nullptr;
   for (size_t c = 0; c < kNumClasses; ++c) {
     const uint32_t limit = BinLimitForSize(ClassSize(c));
-    h->bins[c] = Bin{nullptr, static_cast<int32_t>(limit), limit};
+    h->cache.heads[c] = nullptr;
+    h->cache.rooms[c] = static_cast<int32_t>(limit);
+    h->cache.limits[c] = limit;
     h->partial[c] = nullptr;
   }
   h->avail = h->full = nullptr;
@@ -479,9 +480,8 @@ void HeapGlobalInit() {
   while (g_init_state.load(std::memory_order_acquire) != 2) sched_yield();
 }
 
-void* HeapAllocSlow(Bin* bin) {
+void* HeapAllocSlow(size_t cls) {
   Heap* h = tls_heap;
-  const size_t cls = static_cast<size_t>(bin - h->bins);
   if (h == &g_empty_heap) {
     h = HeapCreate();
     if (h == nullptr) {
@@ -489,17 +489,17 @@ void* HeapAllocSlow(Bin* bin) {
       return nullptr;
     }
   }
-  if (h->bins[cls].head == nullptr && !Refill(h, cls)) {
+  if (h->cache.heads[cls] == nullptr && !Refill(h, cls)) {
     errno = ENOMEM;
     return nullptr;
   }
   HAKMEM_STAT(h->stats, cls, allocs);
-  return BinPop(&h->bins[cls]);
+  return CachePop(&h->cache, cls);
 }
 
 void HeapFlush(Heap* heap, size_t cls) {
   HAKMEM_STAT(heap->stats, cls, flushes);
-  FlushBin(heap, cls, heap->bins[cls].limit / 2);
+  FlushBin(heap, cls, heap->cache.limits[cls] / 2);
   ReclaimAbandoned(false);
 }
 
@@ -552,7 +552,7 @@ size_t HeapBytesOutOfSlabs() {
 __attribute__((no_sanitize("thread"))) void AddBytesInBins(const Heap& h, void* total) {
   size_t sum = 0;
   for (size_t c = 0; c < kNumClasses; ++c) {
-    const int64_t held = static_cast<int64_t>(h.bins[c].limit) - h.bins[c].room;
+    const int64_t held = static_cast<int64_t>(h.cache.limits[c]) - h.cache.rooms[c];
     if (held > 0) sum += static_cast<size_t>(held) * ClassSize(c);
   }
   *static_cast<size_t*>(total) += sum;

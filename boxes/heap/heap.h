@@ -18,7 +18,7 @@
 namespace hakmem {
 
 struct Heap {
-  Bin bins[kNumClasses];
+  ThreadCache cache;  // first: the fast paths address it from the heap pointer alone
   Slab* partial[kNumClasses];  // spans with free blocks, per class
   Superslab* avail;            // owned superslabs with free slabs
   Superslab* full;             // owned superslabs without
@@ -36,12 +36,10 @@ struct Heap {
 extern Heap g_empty_heap;
 extern __thread Heap* tls_heap __attribute__((tls_model("initial-exec")));
 
-// Slow path of allocation once `bin` (a bin of the calling thread's heap,
-// possibly the empty heap) came up empty: makes the heap, refills, pops.
-// Taking the bin rather than the class keeps the fast path from holding the
-// class in a register across the call. nullptr with errno = ENOMEM when memory
-// is exhausted.
-void* HeapAllocSlow(Bin* bin);
+// Slow path of allocation once the calling thread's bin of `cls` (possibly the
+// empty heap's) came up empty: makes the heap, refills, pops. nullptr with
+// errno = ENOMEM when memory is exhausted.
+void* HeapAllocSlow(size_t cls);
 // A bin went over its limit: hand half of it back to the slabs.
 void HeapFlush(Heap* heap, size_t cls);
 // Free of a block owned by another thread (or by nobody).

@@ -47,6 +47,9 @@ struct Checker {
   void CheckSuperslab(const Superslab* ss, const Heap* owner) {
     if (ss->magic != kSuperslabMagic) Fail("superslab magic", ss);
     if (ss->owner.load(std::memory_order_relaxed) != owner) Fail("superslab owner", ss);
+    // A sentinel that passed a block test would let the free fast path take
+    // offsets outside every span.
+    if (__atomic_load_n(&ss->no_span.carved_limit, __ATOMIC_RELAXED) != 0) Fail("no-span sentinel", ss);
     uint32_t heads = 0;
     for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
       const bool slab_free = (ss->free_mask >> i) & 1;
@@ -73,7 +76,7 @@ struct Checker {
   void CheckBins(const Heap* h) {
     for (size_t c = 0; c < kNumClasses; ++c) {
       uint32_t n = 0;
-      for (const void* p = h->bins[c].head; p != nullptr; p = GetNext(p)) {
+      for (const void* p = h->cache.heads[c]; p != nullptr; p = GetNext(p)) {
         const Superslab* ss = SuperslabOf(p);
         const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & kChunkMask;
         if (!ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p)) || ss->magic != kSuperslabMagic ||
@@ -86,12 +89,12 @@ struct Checker {
           Fail("thread cache block of the wrong class", p);
           break;
         }
-        if (++n > BinCount(&h->bins[c])) {
+        if (++n > CacheCount(&h->cache, c)) {
           Fail("thread cache longer than its count", p);
           break;
         }
       }
-      if (n != BinCount(&h->bins[c]) && errors == 0) Fail("thread cache count", &h->bins[c]);
+      if (n != CacheCount(&h->cache, c) && errors == 0) Fail("thread cache count", &h->cache.heads[c]);
     }
     for (size_t c = 0; c < kNumClasses; ++c) {
       for (const Slab* s = h->partial[c]; s != nullptr; s = s->next) {

@@ -95,6 +95,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   LargeHeader* h = reinterpret_cast<LargeHeader*>(huge_aligned ? user - kPageSize : base);
   h->magic = kLargeMagic;
   memset(h->no_spans, kNoSpan, sizeof(h->no_spans));
+  SlabMakeSentinel(&h->no_span);
   h->map_base = base;
   h->map_size = span.size;
   h->user = user;

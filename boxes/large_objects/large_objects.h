@@ -12,9 +12,10 @@
 
 namespace hakmem {
 
-// At the start of a large object's first chunk. `no_spans` sits where a
-// superslab keeps its span map and holds kNoSpan everywhere, so the free fast
-// path sends large objects to the slow path without testing the chunk's kind.
+// At the start of a large object's first chunk. `no_spans` and `no_span` sit
+// where a superslab keeps its span map and its sentinel slab: every offset maps
+// to the sentinel, whose block test fails, so the free fast path sends large
+// objects to the slow path without testing the chunk's kind.
 struct LargeHeader {
   uint32_t magic;  // kLargeMagic
   uint32_t pad;
@@ -23,9 +24,14 @@ struct LargeHeader {
   void* user;
   uint8_t pad2[kSpanMapOffset - 32];
   uint8_t no_spans[kSlabsPerSuperslab];
-  size_t usable;
+  size_t usable;  // starts at the first multiple of 8 after no_spans
+  uint8_t pad3[kNoSpanSlabOffset - (kSpanMapOffset + kSlabsPerSuperslab + 7) / 8 * 8 - sizeof(size_t)];
+  Slab no_span;
 };
 static_assert(offsetof(LargeHeader, no_spans) == kSpanMapOffset);
+static_assert(offsetof(LargeHeader, no_span) == kNoSpanSlabOffset);
+// The header shares the first page with nothing: user data starts a page in.
+static_assert(sizeof(LargeHeader) <= 4096);
 
 // Allocates `size` bytes aligned to `alignment` (power of two; 0 = default).
 // `zero`: the memory must read as zero (skipped for fresh OS pages).

@@ -32,7 +32,7 @@ constexpr bool kPrewarmCompiledIn = false;
 // The classes other than the one allocated (class 0, 16 B) that hold blocks.
 size_t OtherFilledBins(size_t first, size_t end) {
   size_t filled = 0;
-  for (size_t c = first; c < end; ++c) filled += hakmem::BinCount(&hakmem::tls_heap->bins[c]) > 0;
+  for (size_t c = first; c < end; ++c) filled += hakmem::CacheCount(&hakmem::tls_heap->cache, c) > 0;
   return filled;
 }
 

@@ -39,6 +39,20 @@ void SuperslabInit(Superslab* ss, Heap* owner) {
     s.free = nullptr;
     s.remote.store(nullptr, std::memory_order_relaxed);
   }
+  SlabMakeSentinel(&ss->no_span);
+}
+
+void SlabMakeSentinel(Slab* s) {
+  s->block_test_mul = 0;
+  s->start_offset = 0;
+  __atomic_store_n(&s->carved_limit, 0u, __ATOMIC_RELAXED);
+}
+
+void SlabSetCarved(Slab* s, uint16_t carved) {
+  s->carved = carved;
+  // e = block_size * c - 2^64, which the 64-bit product wraps to.
+  const uint32_t step = static_cast<uint32_t>(s->block_size * s->block_test_mul);
+  __atomic_store_n(&s->carved_limit, carved * step, __ATOMIC_RELAXED);
 }
 
 Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
@@ -58,11 +72,10 @@ Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
   const uintptr_t start = first == 0 ? span_begin + kSuperslabHeaderSize : span_begin;
   s->start_offset = static_cast<uint32_t>(start - reinterpret_cast<uintptr_t>(ss));
   s->block_size = static_cast<uint32_t>(ClassSize(cls));
-  s->divisor_test = UINT64_MAX / s->block_size + 1;
+  s->block_test_mul = BlockTestMultiplier(s->block_size);
   s->capacity = static_cast<uint16_t>((span_end - start) / s->block_size);
   s->used = 0;
-  s->carved = 0;
-  __atomic_store_n(&s->carved_bytes, 0u, __ATOMIC_RELAXED);
+  SlabSetCarved(s, 0);
   s->cls = static_cast<uint16_t>(cls);
   s->first = static_cast<uint8_t>(first);
   s->nslabs = static_cast<uint8_t>(n);

@@ -26,7 +26,11 @@ inline constexpr size_t kSlabsPerSuperslab = kChunkSize / kSlabSize;
 inline constexpr size_t kSuperslabHeaderSize = 4096;
 inline constexpr uint32_t kSuperslabMagic = 0x534b4148;  // "HAKS"
 inline constexpr uint32_t kLargeMagic = 0x4c4b4148;      // "HAKL"
-inline constexpr uint8_t kNoSpan = 0xff;
+// The span map's value for a slab that heads no span (free slabs, and every
+// slab of a large object's header): it indexes the superslab's `no_span`
+// sentinel, whose block test fails for every offset, so the free fast path
+// needs no separate test for it.
+inline constexpr uint8_t kNoSpan = kSlabsPerSuperslab;
 inline constexpr uint32_t kAllSlabsFree = 0xffffffffu;
 
 // One span: 1..32 consecutive slabs serving one size class. Its metadata lives
@@ -36,21 +40,24 @@ struct Slab {
   std::atomic<void*> remote;  // blocks freed by other threads (multi-producer)
   Slab* next;                 // owner heap's partial list of this class
   Slab* prev;
-  // ceil(2^64 / block_size): `rel` is a multiple of block_size exactly when
-  // rel * divisor_test wraps to less than divisor_test (Lemire et al., exact
-  // for 32-bit rel), which validates pointers without a division.
-  uint64_t divisor_test;
+  // Validates pointers without a division (after Lemire et al.): with
+  // block_test_mul = c = floor(2^64 / block_size) + 1 and e = block_size * c
+  // - 2^64 (1 <= e <= block_size), a 32-bit `rel` = k * block_size + r gives
+  // rel * c (mod 2^64) = k * e when r == 0, and at least c (> 2^45) otherwise.
+  // So rel starts one of the first `carved` blocks exactly when
+  // rel * c < carved * e: one multiply and one compare (IsBlockStart).
+  uint64_t block_test_mul;
   uint32_t start_offset;  // first block, from the superslab's start
   uint32_t block_size;    // the class size
   uint16_t capacity;      // blocks in the span
   uint16_t used;          // blocks out of the slab: with the user or in a thread cache
   uint16_t carved;        // blocks cut from the never-used tail so far
   uint16_t cls;
-  // Bytes of the span cut so far (carved * block_size). Only the owner writes
-  // it; other threads' frees read it to validate pointers, so it is accessed
-  // with relaxed atomic builtins (a plain field keeps the compiler free to
-  // address it together with its neighbours).
-  uint32_t carved_bytes;
+  // carved * e (see block_test_mul); 0 rejects every offset. Only the owner
+  // writes it; other threads' frees read it to validate pointers, so it is
+  // accessed with relaxed atomic builtins (a plain field keeps the compiler
+  // free to address it together with its neighbours).
+  uint32_t carved_limit;
   uint8_t first;       // index of the span's first slab
   uint8_t nslabs;      // span length; 0 when this slab heads no span
   uint8_t in_partial;  // linked in the owner's partial list
@@ -66,16 +73,37 @@ struct alignas(64) Superslab {
   uint32_t live_spans;
   uint8_t in_full_list;  // owner keeps superslabs without free slabs apart
   uint8_t decommitted;   // cached with its pages given back to the OS
-  uint8_t span_of[kSlabsPerSuperslab];  // slab index -> first slab of its span
+  uint8_t span_of[kSlabsPerSuperslab];  // slab index -> first slab of its span, or kNoSpan
   alignas(64) Slab slabs[kSlabsPerSuperslab];
+  Slab no_span;  // the sentinel kNoSpan indexes (SlabMakeSentinel)
 };
 static_assert(sizeof(Superslab) <= kSuperslabHeaderSize);
-// Large-object headers mirror the span map's position (boxes/large_objects).
+// Large-object headers mirror the span map's and the sentinel's positions
+// (boxes/large_objects).
 inline constexpr size_t kSpanMapOffset = offsetof(Superslab, span_of);
+inline constexpr size_t kNoSpanSlabOffset = offsetof(Superslab, no_span);
+static_assert(kNoSpanSlabOffset == offsetof(Superslab, slabs) + kNoSpan * sizeof(Slab));
 
 inline Superslab* SuperslabOf(const void* p) {
   return reinterpret_cast<Superslab*>(reinterpret_cast<uintptr_t>(p) & ~kChunkMask);
 }
+
+// The slab a span map entry names: slabs[index], or for kNoSpan the sentinel
+// right after them. (Byte arithmetic, because slabs[kNoSpan] would index past
+// the array.)
+inline Slab* SlabAt(Superslab* ss, uint32_t span_map_entry) {
+  return reinterpret_cast<Slab*>(reinterpret_cast<char*>(ss) + offsetof(Superslab, slabs) +
+                                 span_map_entry * sizeof(Slab));
+}
+inline const Slab* SlabAt(const Superslab* ss, uint32_t span_map_entry) {
+  return SlabAt(const_cast<Superslab*>(ss), span_map_entry);
+}
+// The span holding `offset_in_chunk`, or the no_span sentinel.
+inline const Slab* SpanAtOffset(const Superslab* ss, uintptr_t offset_in_chunk) {
+  return SlabAt(ss, ss->span_of[offset_in_chunk >> kSlabShift]);
+}
+// Makes `s` a slab whose block test fails for every offset.
+void SlabMakeSentinel(Slab* s);
 
 // ---- chunk map ---------------------------------------------------------------
 // One bit per 2 MiB chunk of the 47-bit user address space (8 MiB of bss,
@@ -129,12 +157,21 @@ inline uintptr_t SpanStart(const Slab* s) {
   return reinterpret_cast<uintptr_t>(SuperslabOf(s)) + s->start_offset;
 }
 // True when `offset_in_chunk` is the start of a block of `s` that was handed out
-// at some point (not a block boundary that was never carved, not an interior).
+// at some point (not a block boundary that was never carved, not an interior,
+// not before the span). Always false for the no_span sentinel.
 inline bool IsBlockStart(const Slab* s, uintptr_t offset_in_chunk) {
-  const uint64_t rel = offset_in_chunk - s->start_offset;
-  return rel * s->divisor_test < s->divisor_test && rel < __atomic_load_n(&s->carved_bytes, __ATOMIC_RELAXED);
+  const uint32_t rel = static_cast<uint32_t>(offset_in_chunk) - s->start_offset;
+  return uint64_t{rel} * s->block_test_mul < __atomic_load_n(&s->carved_limit, __ATOMIC_RELAXED);
+}
+// c of the block test for `block_size` (see Slab::block_test_mul).
+// UINT64_MAX / d is floor(2^64 / d) - 1 exactly when d is a power of two.
+inline constexpr uint64_t BlockTestMultiplier(uint32_t block_size) {
+  const bool power_of_two = (block_size & (block_size - 1)) == 0;
+  return UINT64_MAX / block_size + (power_of_two ? 1 : 0) + 1;
 }
 inline uint16_t Carved(const Slab* s) { return s->carved; }
+// Records that the first `carved` blocks of `s` have been cut (owner only).
+void SlabSetCarved(Slab* s, uint16_t carved);
 inline bool SlabHasFree(const Slab* s) { return s->free != nullptr || s->carved < s->capacity; }
 
 }  // namespace hakmem

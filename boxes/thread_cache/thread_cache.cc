@@ -2,10 +2,10 @@
 
 namespace hakmem {
 
-void* BinPopCorrupted(Bin* bin, void* head) {
+void* CachePopCorrupted(ThreadCache* tc, size_t cls, void* head) {
   ReportCorruptedFreeList(head);
-  bin->head = nullptr;  // the rest of the list is leaked, never handed out
-  bin->room = static_cast<int32_t>(bin->limit);
+  tc->heads[cls] = nullptr;  // the rest of the list is leaked, never handed out
+  tc->rooms[cls] = static_cast<int32_t>(tc->limits[cls]);
   return head;
 }
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "boxes/diagnostics/diagnostics.h"
+#include "boxes/size_classes/size_classes.h"
 
 namespace hakmem {
 
@@ -30,36 +31,44 @@ inline void* GetNext(const void* block) {
 // Every block is 16-byte aligned, so a decoded link that is not was overwritten.
 inline bool LinkLooksValid(const void* next) { return (reinterpret_cast<uintptr_t>(next) & 15) == 0; }
 
-struct Bin {
-  void* head;
+// One bin per size class, kept as parallel arrays rather than an array of
+// {head, room, limit}: the fast paths then address a class's head and room
+// with the class index scaled by the instruction itself (8 and 4 bytes), with
+// no multiply or shift of their own.
+struct ThreadCache {
+  void* heads[kNumClasses];
   // limit - blocks held: a push that takes it below zero flushes. Counting
   // down to zero saves the fast path a load and a compare against the limit.
-  int32_t room;
-  uint32_t limit;
+  int32_t rooms[kNumClasses];
+  uint32_t limits[kNumClasses];
 };
 
-inline uint32_t BinCount(const Bin* bin) { return static_cast<uint32_t>(static_cast<int32_t>(bin->limit) - bin->room); }
+inline uint32_t CacheCount(const ThreadCache* tc, size_t cls) {
+  return static_cast<uint32_t>(static_cast<int32_t>(tc->limits[cls]) - tc->rooms[cls]);
+}
 
 // The head's link was overwritten: reports, and (warn mode) returns the head
-// and drops the rest of the list. Out of line, so the fast path stays leaf code.
-__attribute__((cold, noinline)) void* BinPopCorrupted(Bin* bin, void* head);
+// and drops the rest of the list. Out of line, so the fast path stays leaf code;
+// never null, so a caller's "bin was empty" test is not repeated after it and
+// the call stays a tail call.
+__attribute__((cold, noinline, returns_nonnull)) void* CachePopCorrupted(ThreadCache* tc, size_t cls, void* head);
 
-inline void* BinPop(Bin* bin) {
-  void* p = bin->head;
+inline void* CachePop(ThreadCache* tc, size_t cls) {
+  void* p = tc->heads[cls];
   if (__builtin_expect(p != nullptr, 1)) {
     void* next = GetNext(p);
-    if (__builtin_expect(!LinkLooksValid(next), 0)) return BinPopCorrupted(bin, p);
-    bin->head = next;
-    bin->room++;
+    if (__builtin_expect(!LinkLooksValid(next), 0)) return CachePopCorrupted(tc, cls, p);
+    tc->heads[cls] = next;
+    tc->rooms[cls]++;
   }
   return p;
 }
 
 // Returns true when the bin is over its limit and must be flushed.
-inline bool BinPush(Bin* bin, void* p) {
-  SetNext(p, bin->head);
-  bin->head = p;
-  return --bin->room < 0;
+inline bool CachePush(ThreadCache* tc, size_t cls, void* p) {
+  SetNext(p, tc->heads[cls]);
+  tc->heads[cls] = p;
+  return --tc->rooms[cls] < 0;
 }
 
 // Blocks a bin may hold: about 32 KiB worth, at least 2, at most 256.
