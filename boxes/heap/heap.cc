@@ -178,7 +178,7 @@ bool CollectSuperslab(Heap* h, Superslab* ss) {
 }
 
 bool CollectRemote(Heap* h) {
-  h->remote_hint.exchange(0, std::memory_order_acq_rel);
+  h->remote_hint.exchange(0, std::memory_order_seq_cst);  // before the scan: see RemoteWake
   bool any = false;
   for (Superslab** list : {&h->full, &h->avail}) {
     for (Superslab* ss = *list; ss != nullptr;) {
@@ -302,7 +302,7 @@ void ReclaimAbandoned(bool force) {
   // Read before the exchange: flushes call this often, and a read keeps the
   // line shared between threads while nothing is pending.
   if (!force && g_abandoned_hint.load(std::memory_order_relaxed) == 0) return;
-  if (g_abandoned_hint.exchange(0, std::memory_order_acq_rel) == 0 && !force) return;
+  if (g_abandoned_hint.exchange(0, std::memory_order_seq_cst) == 0 && !force) return;  // see RemoteWake
   if (g_abandoned_count.load(std::memory_order_relaxed) == 0) return;
   SpinLockHolder hold(g_abandoned_lock);
   for (Superslab* ss = g_abandoned; ss != nullptr;) {
@@ -507,13 +507,7 @@ void HeapRemoteFree(Superslab* ss, Slab* s, void* p) {
   // Everything read from the superslab is read before the push (see remote_free.h).
   Heap* owner = ss->owner.load(std::memory_order_acquire);
   const size_t cls = s->cls;
-  if (RemotePush(s, p)) {
-    if (owner != nullptr) {
-      owner->remote_hint.fetch_add(1, std::memory_order_acq_rel);
-    } else {
-      g_abandoned_hint.fetch_add(1, std::memory_order_acq_rel);
-    }
-  }
+  if (RemotePush(s, p)) RemoteWake(owner != nullptr ? &owner->remote_hint : &g_abandoned_hint);
   StatsRemoteFree(cls);
 }
 

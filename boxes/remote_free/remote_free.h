@@ -16,7 +16,8 @@
 namespace hakmem {
 
 // Pushes `p`; returns true when the list was empty before (the caller then
-// wakes the owner, once per batch of remote frees).
+// wakes the owner with RemoteWake, once per batch of remote frees).
+// seq_cst: see RemoteWake.
 inline bool RemotePush(Slab* s, void* p) {
   void* old = s->remote.load(std::memory_order_relaxed);
   do {
@@ -27,14 +28,26 @@ inline bool RemotePush(Slab* s, void* p) {
       return false;
     }
     *static_cast<void**>(p) = old;
-  } while (!s->remote.compare_exchange_weak(old, p, std::memory_order_release,
+  } while (!s->remote.compare_exchange_weak(old, p, std::memory_order_seq_cst,
                                             std::memory_order_relaxed));
   return old == nullptr;
 }
 
+// Sets the owner's wake-up hint after a push, unless it is set already: most
+// remote frees then only read the owner's hint line instead of writing it (a
+// locked instruction on a line the owner also writes). The collector clears the
+// hint (seq_cst exchange) before it scans the lists (seq_cst loads in
+// RemoteTakeAll), and the pusher pushes before it reads the hint, all in one
+// total order: either this read comes after the clear and sets the hint again,
+// or it came before it, and then so did the push, which the scan sees.
+inline void RemoteWake(std::atomic<uint32_t>* hint) {
+  if (hint->load(std::memory_order_seq_cst) == 0) hint->store(1, std::memory_order_seq_cst);
+}
+
 // Takes every pending block; returns the list head (nullptr when none).
+// The wake-up hint must be cleared (seq_cst) before the scan calls this.
 inline void* RemoteTakeAll(Slab* s) {
-  if (s->remote.load(std::memory_order_relaxed) == nullptr) return nullptr;
+  if (s->remote.load(std::memory_order_seq_cst) == nullptr) return nullptr;
   return s->remote.exchange(nullptr, std::memory_order_acquire);
 }
 

@@ -92,8 +92,7 @@ inline Superslab* SuperslabOf(const void* p) {
 // right after them. (Byte arithmetic, because slabs[kNoSpan] would index past
 // the array.)
 inline Slab* SlabAt(Superslab* ss, uint32_t span_map_entry) {
-  return reinterpret_cast<Slab*>(reinterpret_cast<char*>(ss) + offsetof(Superslab, slabs) +
-                                 span_map_entry * sizeof(Slab));
+  return reinterpret_cast<Slab*>(reinterpret_cast<char*>(ss->slabs) + span_map_entry * sizeof(Slab));
 }
 inline const Slab* SlabAt(const Superslab* ss, uint32_t span_map_entry) {
   return SlabAt(const_cast<Superslab*>(ss), span_map_entry);
