@@ -454,6 +454,7 @@ Heap* HeapCreate() {
     h->cache.limits[c] = limit;
     h->partial[c] = nullptr;
   }
+  h->cache.link_key = g_link_key;
   h->avail = h->full = nullptr;
   h->next_free = nullptr;
   h->remote_hint.store(0, std::memory_order_relaxed);
@@ -473,6 +474,7 @@ void HeapGlobalInit() {
   int expected = 0;
   if (g_init_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
     GlobalGates();
+    LinkKeyInit();  // before any block exists: every link is encoded with it
     pthread_key_create(&g_thread_key, ThreadExitDestructor);
     g_init_state.store(2, std::memory_order_release);
     return;

@@ -3,13 +3,14 @@
 // Refill and flush move blocks in batches against the owning slabs
 // (boxes/heap).
 //
-// Free-list links (here and in the spans' lists) are stored XOR-ed with a mask
-// made from their own address (>> 12, as glibc's safe-linking) with bit 3
-// forced on: whatever 16-byte-aligned value (or zero) a program writes into a
-// freed block decodes to a misaligned link, which the next pop catches, instead
-// of handing out an address of its choosing. (Without the forced bit, blocks in
-// the first page of a 64 KiB slab had a mask ending in four zero bits.)
-// Cost: a shift, an or and an xor per push and pop, and one test per pop.
+// Free-list links (here and in the spans' lists) are stored XOR-ed with a
+// per-process key: random (the kernel's AT_RANDOM bytes), with bit 3 forced
+// on, so whatever 16-byte-aligned value (or zero) a program writes into a freed
+// block decodes to a misaligned link, which the next pop catches, instead of
+// handing out an address of its choosing; and the links in memory do not give
+// away heap addresses. Cost: one xor with a global per push and pop, one test
+// per pop. (The key replaced a mask made from each block's address, glibc's
+// safe-linking, which cost a shift and an or more per push and pop.)
 #ifndef HAKMEM_BOXES_THREAD_CACHE_THREAD_CACHE_H_
 #define HAKMEM_BOXES_THREAD_CACHE_THREAD_CACHE_H_
 
@@ -21,12 +22,17 @@
 
 namespace hakmem {
 
-inline uintptr_t LinkMask(const void* block) { return (reinterpret_cast<uintptr_t>(block) >> 12) | 8; }
-inline void SetNext(void* block, const void* next) {
-  *static_cast<uintptr_t*>(block) = reinterpret_cast<uintptr_t>(next) ^ LinkMask(block);
+// Set once by LinkKeyInit before the first block exists; never changes after.
+extern uintptr_t g_link_key;
+// Draws the key (process-wide initialisation, before the first block is cut;
+// one getrandom call, no allocation).
+void LinkKeyInit();
+
+inline void SetNext(void* block, const void* next, uintptr_t key = g_link_key) {
+  *static_cast<uintptr_t*>(block) = reinterpret_cast<uintptr_t>(next) ^ key;
 }
-inline void* GetNext(const void* block) {
-  return reinterpret_cast<void*>(*static_cast<const uintptr_t*>(block) ^ LinkMask(block));
+inline void* GetNext(const void* block, uintptr_t key = g_link_key) {
+  return reinterpret_cast<void*>(*static_cast<const uintptr_t*>(block) ^ key);
 }
 // Every block is 16-byte aligned, so a decoded link that is not was overwritten.
 inline bool LinkLooksValid(const void* next) { return (reinterpret_cast<uintptr_t>(next) & 15) == 0; }
@@ -41,6 +47,10 @@ struct ThreadCache {
   // down to zero saves the fast path a load and a compare against the limit.
   int32_t rooms[kNumClasses];
   uint32_t limits[kNumClasses];
+  // g_link_key, copied when the heap is made: the fast paths find it next to
+  // the bins, through the heap pointer they hold anyway, instead of through
+  // the global's address.
+  uintptr_t link_key;
 };
 
 inline uint32_t CacheCount(const ThreadCache* tc, size_t cls) {
@@ -56,7 +66,7 @@ __attribute__((cold, noinline, returns_nonnull)) void* CachePopCorrupted(ThreadC
 inline void* CachePop(ThreadCache* tc, size_t cls) {
   void* p = tc->heads[cls];
   if (__builtin_expect(p != nullptr, 1)) {
-    void* next = GetNext(p);
+    void* next = GetNext(p, tc->link_key);
     if (__builtin_expect(!LinkLooksValid(next), 0)) return CachePopCorrupted(tc, cls, p);
     tc->heads[cls] = next;
     tc->rooms[cls]++;
@@ -66,7 +76,7 @@ inline void* CachePop(ThreadCache* tc, size_t cls) {
 
 // Returns true when the bin is over its limit and must be flushed.
 inline bool CachePush(ThreadCache* tc, size_t cls, void* p) {
-  SetNext(p, tc->heads[cls]);
+  SetNext(p, tc->heads[cls], tc->link_key);
   tc->heads[cls] = p;
   return --tc->rooms[cls] < 0;
 }
