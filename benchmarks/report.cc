@@ -5,6 +5,8 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "benchmarks/text_escape.h"
+
 namespace hakmem::bench {
 namespace {
 
@@ -43,38 +45,9 @@ std::string WorkloadText(const MixedRunOptions& w) {
                 static_cast<long long>(w.runs));
 }
 
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += Printf("\\u%04x", c);
-        else out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string JsonNumber(double value) {
   if (!std::isfinite(value)) return "null";
   return Printf("%.17g", value);
-}
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string CsvField(std::string_view text) {
@@ -189,7 +162,7 @@ std::string FormatJson(const MixedReport& report) {
     const MixedReportRow& row = report.rows[i];
     const auto ratio = [](std::optional<double> value) { return value ? JsonNumber(*value) : "null"; };
     out += (i == 0 ? "\n" : ",\n");
-    out += "    {\"name\": " + JsonString(row.allocator) + ", \"library\": " + JsonString(row.library) +
+    out += "    {\"name\": " + JsonQuote(row.allocator) + ", \"library\": " + JsonQuote(row.library) +
            ", \"median_ops_per_s\": " + JsonNumber(row.throughput.median) +
            ", \"cv\": " + JsonNumber(row.throughput.cv) + ", \"min_ops_per_s\": " + JsonNumber(row.throughput.min) +
            ", \"max_ops_per_s\": " + JsonNumber(row.throughput.max) +

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <numeric>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -15,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "benchmarks/text_escape.h"
 #include "tools/soak_csv_columns.h"
 
 namespace hakmem::tools {
@@ -122,28 +124,8 @@ std::string FormatBudget(const SyscallBudget& s) {
 
 // A minimal JSON writer: values are rendered to text first, then placed in
 // objects and arrays indented by nesting depth (two spaces a level).
-using JsonFields = std::vector<std::pair<absl::string_view, std::string>>;
-
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+using JsonFields = std::vector<std::pair<std::string_view, std::string>>;
+using ::hakmem::bench::JsonQuote;
 
 // Shortest text that reads back as the same double (0.001, 5e-04: fixed or
 // exponent, whichever is shorter); JSON has no infinity or NaN, so those
@@ -168,7 +150,7 @@ std::string JsonObject(const JsonFields& fields, int depth) {
   if (fields.empty()) return "{}";
   std::string out = "{\n";
   for (size_t i = 0; i < fields.size(); ++i) {
-    absl::StrAppend(&out, Indent(depth + 1), JsonString(fields[i].first), ": ", fields[i].second,
+    absl::StrAppend(&out, Indent(depth + 1), JsonQuote(fields[i].first), ": ", fields[i].second,
                     i + 1 < fields.size() ? ",\n" : "\n");
   }
   absl::StrAppend(&out, Indent(depth), "}");
@@ -187,7 +169,7 @@ std::string JsonArray(const std::vector<std::string>& items, int depth) {
 
 std::string JsonStrings(const std::vector<std::string>& texts, int depth) {
   std::vector<std::string> items;
-  for (const std::string& text : texts) items.push_back(JsonString(text));
+  for (const std::string& text : texts) items.push_back(JsonQuote(text));
   return JsonArray(items, depth);
 }
 
@@ -221,8 +203,8 @@ std::string FileJson(const AnalysedSoakFile& file, int depth) {
     tail = JsonObject(tail_fields, inner);
   }
   return JsonObject(
-      {{"path", JsonString(file.path)},
-       {"label", JsonString(SoakLabel(file.path))},
+      {{"path", JsonQuote(file.path)},
+       {"label", JsonQuote(SoakLabel(file.path))},
        {"duration_s", JsonNumber(r.duration_s)},
        {"epochs", JsonCount(r.epochs)},
        {"warmup_epochs", JsonCount(r.warmup_epochs)},
@@ -537,7 +519,7 @@ std::string FormatReportJson(const std::vector<AnalysedSoakFile>& analysed,
   for (const AnalysedSoakFile& file : analysed) files.push_back(FileJson(file, 2));
   std::vector<std::string> rejections;
   for (const RejectedSoakFile& file : rejected) {
-    rejections.push_back(JsonObject({{"path", JsonString(file.path)}, {"error", JsonString(file.error)}}, 2));
+    rejections.push_back(JsonObject({{"path", JsonQuote(file.path)}, {"error", JsonQuote(file.error)}}, 2));
   }
   return JsonObject({{"files", JsonArray(files, 1)}, {"rejected", JsonArray(rejections, 1)}}, 0) + "\n";
 }

@@ -43,21 +43,6 @@ std::vector<double> NiceTicks(double low, double high, int target_count) {
   return ticks;
 }
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string RenderLineChartSvg(const ChartSpec& spec, const std::vector<ChartSeries>& series) {
   double x_min = std::numeric_limits<double>::infinity();
   double x_max = -x_min;

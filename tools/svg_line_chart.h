@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/text_escape.h"
+
 namespace hakmem::tools {
 
 struct ChartSeries {
@@ -28,7 +30,7 @@ struct ChartSpec {
 std::vector<double> NiceTicks(double low, double high, int target_count);
 
 // Escapes &, <, >, " and ' for SVG text and attributes.
-std::string XmlEscape(const std::string& text);
+using ::hakmem::bench::XmlEscape;
 
 // The whole SVG document. The y axis starts at 0 unless data is negative, so
 // drift is shown at its true scale.
