@@ -11,15 +11,16 @@ PROFILE_SETTINGS = [
     "//profiles:stats",
     "//profiles:prewarm",
     "//profiles:mem_lean",
+    "//profiles:lean_classes",
     "//profiles:fault_injection",
 ]
 
 # The box switches of .bazelrc's --config bundles (keep the two in step), so
 # that {"profile": "balanced"} means what --config=balanced means.
 PROFILE_BUNDLES = {
-    "fast": {"stats": "off", "prewarm": "on", "mem_lean": "off"},
-    "balanced": {"stats": "off", "prewarm": "off", "mem_lean": "on"},
-    "observe": {"stats": "on", "prewarm": "on", "mem_lean": "off"},
+    "fast": {"stats": "off", "prewarm": "on", "mem_lean": "off", "lean_classes": "off"},
+    "balanced": {"stats": "off", "prewarm": "off", "mem_lean": "on", "lean_classes": "on"},
+    "observe": {"stats": "on", "prewarm": "on", "mem_lean": "off", "lean_classes": "off"},
 }
 
 def _box_settings_transition_impl(settings, attr):
