@@ -167,13 +167,11 @@ bool CollectSpan(Heap* h, Superslab* ss, Slab* s) {
 // Collects every span of `ss`; returns true if anything was collected.
 bool CollectSuperslab(Heap* h, Superslab* ss) {
   bool any = false;
-  for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
-    if (ss->span_of[i] != i) continue;
-    Slab* s = &ss->slabs[i];
-    if (s->remote.load(std::memory_order_relaxed) == nullptr) continue;
+  ForEachSpan(ss, [&](Slab* s) {
+    if (s->remote.load(std::memory_order_relaxed) == nullptr) return false;
     any = true;
-    if (CollectSpan(h, ss, s)) break;  // released: nothing left to look at
-  }
+    return CollectSpan(h, ss, s);  // released: nothing left to look at
+  });
   return any;
 }
 
@@ -281,9 +279,7 @@ bool AdoptAbandoned(Heap* h) {
   HeapAttach(h, ss);
   // Frees that read "no owner" just before may still land: look again later.
   h->remote_hint.fetch_add(1, std::memory_order_relaxed);
-  for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
-    if (ss->span_of[i] != i) continue;
-    Slab* s = &ss->slabs[i];
+  ForEachSpan(ss, [&](Slab* s) {
     TakeRemote(s);
     if (s->used == 0) {
       if (ReleaseSpan(h, ss, s)) {
@@ -293,7 +289,8 @@ bool AdoptAbandoned(Heap* h) {
     } else if (SlabHasFree(s)) {
       PartialLink(h, s);
     }
-  }
+    return false;
+  });
   return true;
 }
 
@@ -307,17 +304,14 @@ void ReclaimAbandoned(bool force) {
   SpinLockHolder hold(g_abandoned_lock);
   for (Superslab* ss = g_abandoned; ss != nullptr;) {
     Superslab* next = ss->next;
-    for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
-      if (ss->span_of[i] != i) continue;
-      Slab* s = &ss->slabs[i];
+    ForEachSpan(ss, [&](Slab* s) {
       TakeRemote(s);
-      if (s->used == 0 && ReleaseSpan(nullptr, ss, s)) {
-        ListRemove(&g_abandoned, ss);
-        g_abandoned_count.fetch_sub(1, std::memory_order_relaxed);
-        ReleasePolicyReleaseSuperslab(ss);
-        break;
-      }
-    }
+      if (s->used != 0 || !ReleaseSpan(nullptr, ss, s)) return false;
+      ListRemove(&g_abandoned, ss);
+      g_abandoned_count.fetch_sub(1, std::memory_order_relaxed);
+      ReleasePolicyReleaseSuperslab(ss);
+      return true;
+    });
     ss = next;
   }
 }
@@ -375,13 +369,11 @@ void ReleaseEmptySpans(Heap* h) {
   for (Superslab** list : {&h->full, &h->avail}) {
     for (Superslab* ss = *list; ss != nullptr;) {
       Superslab* next = ss->next;
-      for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
-        if (ss->span_of[i] != i || ss->slabs[i].used != 0) continue;
-        if (ReleaseSpan(h, ss, &ss->slabs[i])) {
-          DetachAndRelease(h, ss);
-          break;
-        }
-      }
+      ForEachSpan(ss, [&](Slab* s) {
+        if (s->used != 0 || !ReleaseSpan(h, ss, s)) return false;
+        DetachAndRelease(h, ss);
+        return true;
+      });
       ss = next;
     }
   }
@@ -401,11 +393,11 @@ void AbandonAll(Heap* h) {
     while (*list != nullptr) {
       Superslab* ss = *list;
       ListRemove(list, ss);
-      for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
-        if (ss->span_of[i] != i) continue;
-        ss->slabs[i].in_partial = 0;
-        ss->slabs[i].next = ss->slabs[i].prev = nullptr;
-      }
+      ForEachSpan(ss, [](Slab* s) {
+        s->in_partial = 0;
+        s->next = s->prev = nullptr;
+        return false;
+      });
       ss->owner.store(nullptr, std::memory_order_release);
       SpinLockHolder hold(g_abandoned_lock);
       ListPush(&g_abandoned, ss);

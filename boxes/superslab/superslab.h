@@ -101,6 +101,17 @@ inline const Slab* SlabAt(const Superslab* ss, uint32_t span_map_entry) {
 inline const Slab* SpanAtOffset(const Superslab* ss, uintptr_t offset_in_chunk) {
   return SlabAt(ss, ss->span_of[offset_in_chunk >> kSlabShift]);
 }
+// Calls fn(Slab*) on every span of `ss` (its head slab), in address order,
+// until fn returns true; returns whether it did. Walks that may release the
+// superslab return true once they have, so nothing reads it afterwards.
+template <typename Fn>
+inline bool ForEachSpan(Superslab* ss, Fn fn) {
+  for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
+    if (ss->span_of[i] == i && fn(&ss->slabs[i])) return true;
+  }
+  return false;
+}
+
 // Makes `s` a slab whose block test fails for every offset.
 void SlabMakeSentinel(Slab* s);
 
