@@ -1,6 +1,6 @@
 // The allocator's entry points under test, chosen at compile time: hakmem's
-// prefixed API (HAKMEM_RELIABILITY_API, also built under the sanitizers) or
-// hakmem linked in as the libc malloc (HAKMEM_RELIABILITY_OVERRIDE). Each entry
+// prefixed API (HAKMEM_TEST_BACKEND_API, also built under the sanitizers) or
+// hakmem linked in as the libc malloc (HAKMEM_TEST_BACKEND_OVERRIDE). Each entry
 // point carries the name hakmem's diagnostics use for it.
 #ifndef HAKMEM_ALLOCATOR_TESTS_RELIABILITY_ENTRY_POINTS_H_
 #define HAKMEM_ALLOCATOR_TESTS_RELIABILITY_ENTRY_POINTS_H_
@@ -15,7 +15,7 @@
 
 namespace hakmem_reliability {
 
-#if defined(HAKMEM_RELIABILITY_API)
+#if defined(HAKMEM_TEST_BACKEND_API)
 
 inline constexpr const char* kBackendName = "api";
 inline constexpr const char* kFreeName = "hak_free";
@@ -31,7 +31,7 @@ inline void* AlignedAlloc(size_t alignment, size_t n) { return hak_aligned_alloc
 inline void* ForeignMalloc(size_t n) { return ::malloc(n); }
 inline void ForeignFree(void* p) { ::free(p); }
 
-#elif defined(HAKMEM_RELIABILITY_OVERRIDE)
+#elif defined(HAKMEM_TEST_BACKEND_OVERRIDE)
 
 inline constexpr const char* kBackendName = "override";
 inline constexpr const char* kFreeName = "free";
@@ -57,7 +57,7 @@ inline void ForeignFree(void* p) {
 }
 
 #else
-#error "define HAKMEM_RELIABILITY_API or HAKMEM_RELIABILITY_OVERRIDE (see BUILD.bazel)"
+#error "define HAKMEM_TEST_BACKEND_API or HAKMEM_TEST_BACKEND_OVERRIDE (see BUILD.bazel)"
 #endif
 
 // Hides a value from the optimiser so that calls on "impossible" pointers are
