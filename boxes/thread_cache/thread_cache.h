@@ -4,13 +4,14 @@
 // (boxes/heap).
 //
 // Free-list links (here and in the spans' lists) are stored XOR-ed with a
-// per-process key: random (the kernel's AT_RANDOM bytes), with bit 3 forced
-// on, so whatever 16-byte-aligned value (or zero) a program writes into a freed
+// per-process key: random (getrandom at initialisation), with bit 3 forced on,
+// so whatever 16-byte-aligned value (or zero) a program writes into a freed
 // block decodes to a misaligned link, which the next pop catches, instead of
 // handing out an address of its choosing; and the links in memory do not give
-// away heap addresses. Cost: one xor with a global per push and pop, one test
-// per pop. (The key replaced a mask made from each block's address, glibc's
-// safe-linking, which cost a shift and an or more per push and pop.)
+// away heap addresses. Cost: one xor per push and pop (with the copy of the key
+// beside the bins), one test per pop. (The key replaced a mask made from each
+// block's address, glibc's safe-linking, which cost a move, a shift and an or
+// more per push and pop.)
 #ifndef HAKMEM_BOXES_THREAD_CACHE_THREAD_CACHE_H_
 #define HAKMEM_BOXES_THREAD_CACHE_THREAD_CACHE_H_
 
