@@ -1,7 +1,7 @@
 // bazel run //benchmarks:micro --config=fast [-- flags]
 //
-// Runs every allocator's microbenchmark binary (Google Benchmark, JSON output)
-// and prints one side-by-side table with ratios to glibc.
+// Runs every allocator's microbenchmark binary (Google Benchmark, JSON output),
+// in interleaved rounds, and prints one side-by-side table with ratios to glibc.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -21,7 +21,10 @@ ABSL_FLAG(std::vector<std::string>, allocators, {}, "Comma-separated allocators 
 ABSL_FLAG(std::vector<std::string>, extra, {}, "Extra microbenchmark binaries as name=path (comma-separated)");
 ABSL_FLAG(std::string, filter, "", "Google Benchmark --benchmark_filter regex (default: all)");
 ABSL_FLAG(double, min_time, 0.2, "Seconds per benchmark (--benchmark_min_time)");
-ABSL_FLAG(int32_t, repetitions, 1, "Repetitions per benchmark; the table shows the median");
+ABSL_FLAG(int32_t, repetitions, 1, "Repetitions per benchmark and round; the table shows the median of all");
+ABSL_FLAG(int32_t, rounds, 3,
+          "Rounds: each runs every allocator's binary once, in turn, so that a busy spell of the machine "
+          "hits all allocators alike instead of one");
 ABSL_FLAG(std::string, baseline, "glibc", "Allocator the ratios are relative to");
 ABSL_FLAG(std::string, manifest, HAKMEM_STRINGIFY(HAKMEM_BENCH_MANIFEST),
           "Allocator manifest (runfiles path) written by allocator_matrix.bzl");
@@ -34,12 +37,17 @@ int Main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const double min_time = absl::GetFlag(FLAGS_min_time);
   const int repetitions = absl::GetFlag(FLAGS_repetitions);
+  const int rounds = absl::GetFlag(FLAGS_rounds);
   if (!(min_time > 0 && min_time <= 60)) {
     std::fprintf(stderr, "micro: --min_time must be in (0, 60] seconds\n");
     return kExitBadFlags;
   }
   if (repetitions < 1 || repetitions > 100) {
     std::fprintf(stderr, "micro: --repetitions must be in [1, 100]\n");
+    return kExitBadFlags;
+  }
+  if (rounds < 1 || rounds > 100) {
+    std::fprintf(stderr, "micro: --rounds must be in [1, 100]\n");
     return kExitBadFlags;
   }
 
@@ -62,22 +70,23 @@ int Main(int argc, char** argv) {
                                    "--benchmark_repetitions=" + std::to_string(repetitions)};
   if (!absl::GetFlag(FLAGS_filter).empty()) args.push_back("--benchmark_filter=" + absl::GetFlag(FLAGS_filter));
 
-  std::vector<MicroColumn> columns;
-  for (size_t i = 0; i < binaries.size(); ++i) {
-    std::fprintf(stderr, "[%zu/%zu] %s microbenchmarks...\n", i + 1, binaries.size(), binaries[i].name.c_str());
-    const ProcessResult result = RunProcess(binaries[i].path, args);
-    if (result.exit_code != 0) {
-      std::fprintf(stderr, "micro: %s failed (exit code %d%s)\n", binaries[i].name.c_str(), result.exit_code,
-                   result.exit_code == 3 ? ": malloc comes from the wrong library" : "");
-      return 1;
+  std::vector<MicroColumn> columns(binaries.size());
+  for (size_t i = 0; i < binaries.size(); ++i) columns[i].allocator = binaries[i].name;
+  for (int round = 1; round <= rounds; ++round) {
+    for (size_t i = 0; i < binaries.size(); ++i) {
+      std::fprintf(stderr, "[round %d/%d, %zu/%zu] %s microbenchmarks...\n", round, rounds, i + 1, binaries.size(),
+                   binaries[i].name.c_str());
+      const ProcessResult result = RunProcess(binaries[i].path, args);
+      if (result.exit_code != 0) {
+        std::fprintf(stderr, "micro: %s failed (exit code %d%s)\n", binaries[i].name.c_str(), result.exit_code,
+                     result.exit_code == 3 ? ": malloc comes from the wrong library" : "");
+        return 1;
+      }
+      if (const std::string problem = ReadBenchmarkJson(result.output, &columns[i].results); !problem.empty()) {
+        std::fprintf(stderr, "micro: %s: %s\n", binaries[i].name.c_str(), problem.c_str());
+        return 1;
+      }
     }
-    MicroColumn column;
-    column.allocator = binaries[i].name;
-    if (const std::string problem = ReadBenchmarkJson(result.output, &column.results); !problem.empty()) {
-      std::fprintf(stderr, "micro: %s: %s\n", binaries[i].name.c_str(), problem.c_str());
-      return 1;
-    }
-    columns.push_back(std::move(column));
   }
   std::printf("%s", FormatMicroTable(columns, absl::GetFlag(FLAGS_baseline)).c_str());
   return 0;

@@ -6,7 +6,7 @@ runner="$1"
 shift
 allocators=("$@")
 out="${TEST_TMPDIR:-/tmp}/micro.txt"
-"$runner" --filter='BM_MallocFree/16$|BM_Calloc/64$' --min_time=0.001 >"$out" 2>"$out.err"
+"$runner" --filter='BM_MallocFree/16$|BM_Calloc/64$' --min_time=0.001 --rounds=2 >"$out" 2>"$out.err"
 status=$?
 cat "$out"
 failures=0

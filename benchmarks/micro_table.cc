@@ -33,7 +33,7 @@ std::string ReadBenchmarkJson(std::string_view json, MicroResults* results) {
   if (benchmarks == nullptr || benchmarks->kind != JsonValue::Kind::kArray) {
     return "benchmark output has no \"benchmarks\" array";
   }
-  std::map<std::string, std::vector<double>> samples;
+  std::map<std::string, std::vector<double>>& samples = results->samples;
   for (const JsonValue& entry : benchmarks->items) {
     const JsonValue* run_type = entry.Find("run_type");
     if (run_type != nullptr && run_type->text != "iteration") continue;  // skip aggregates

@@ -10,14 +10,17 @@
 
 namespace hakmem::bench {
 
-// Benchmark name -> nanoseconds per iteration (median over repetitions), and
-// the names in the order the binary reported them.
+// Benchmark name -> nanoseconds per iteration (median over every sample read
+// so far), and the names in the order the binary first reported them.
 struct MicroResults {
   std::vector<std::string> order;
+  std::map<std::string, std::vector<double>> samples;
   std::map<std::string, double> nanoseconds;
 };
 
-// Reads --benchmark_format=json output. Returns a one-line reason on failure.
+// Reads --benchmark_format=json output and adds its samples to `results`
+// (called once per round, so that rounds of interleaved runs pool). Returns a
+// one-line reason on failure.
 std::string ReadBenchmarkJson(std::string_view json, MicroResults* results);
 
 struct MicroColumn {

@@ -28,6 +28,19 @@ TEST(ReadBenchmarkJsonTest, TakesMedianOfIterationsAndConvertsUnits) {
   EXPECT_DOUBLE_EQ(results.nanoseconds["BM_B"], 2000);
 }
 
+// Rounds pool: a second document's samples join the first's in one median.
+TEST(ReadBenchmarkJsonTest, PoolsSamplesAcrossRounds) {
+  MicroResults results;
+  ASSERT_EQ(ReadBenchmarkJson(R"({"benchmarks": [{"name": "BM_B", "run_type": "iteration", "real_time": 1, "time_unit": "us"}]})",
+                              &results),
+            "");
+  ASSERT_EQ(ReadBenchmarkJson(R"({"benchmarks": [{"name": "BM_B", "run_type": "iteration", "real_time": 3000, "time_unit": "ns"}, {"name": "BM_B", "run_type": "iteration", "real_time": 5000, "time_unit": "ns"}]})",
+                              &results),
+            "");
+  EXPECT_EQ(results.order, (std::vector<std::string>{"BM_B"}));
+  EXPECT_DOUBLE_EQ(results.nanoseconds["BM_B"], 3000);
+}
+
 TEST(ReadBenchmarkJsonTest, RejectsOtherOutput) {
   MicroResults results;
   EXPECT_NE(ReadBenchmarkJson("Running ./micro\n", &results), "");
