@@ -38,35 +38,52 @@ __attribute__((always_inline)) inline void* Alloc(size_t size) {
   return AllocBig(size);
 }
 
-// Frees `p`; every pointer is checked against the chunk map and its span, so a
-// pointer hakmem did not hand out is reported, not pushed onto a free list.
+// The push of a block of the calling thread's heap `h` onto its cache, after
+// the immediate double-free test.
+__attribute__((always_inline)) inline void FreeToCache(Heap* h, Slab* s, void* p, const char* call) {
+  const size_t cls = s->cls;
+  if (HAKMEM_UNLIKELY(h->cache.heads[cls] == p)) {
+    ReportDoubleFree(call, p);
+    return;
+  }
+  HAKMEM_STAT(h->stats, cls, frees);
+  if (HAKMEM_UNLIKELY(CachePush(&h->cache, cls, p))) HeapFlush(h, cls);
+}
+
+// Frees `p`; every pointer is checked, so a pointer hakmem did not hand out is
+// reported, not pushed onto a free list.
 __attribute__((always_inline)) inline void Free(void* p, const char* call) {
   const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
   const uintptr_t offset = addr & kChunkMask;
+  Superslab* ss = SuperslabOf(p);
+  Heap* h = tls_heap;
+  // Offsets outside any span (free slabs, the header, large objects, whose
+  // header's span map names only the no_span sentinel) fail the block test
+  // like interior pointers do; the slow path tells them apart.
+  if (HAKMEM_LIKELY(HeapOwnsRecent(h, ss))) {
+    // One of the heap's own superslabs: hakmem's memory, owned by this thread,
+    // so neither the chunk map nor the owner needs asking.
+    Slab* s = SlabAt(ss, ss->span_of[offset >> kSlabShift]);
+    if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
+      FreeSlow(p, call);
+      return;
+    }
+    FreeToCache(h, s, p, call);
+    return;
+  }
   // nullptr, foreign pointers and huge-aligned large objects go the slow way.
-  // (An offset inside a superslab's header fails the block-start check below.)
   if (HAKMEM_UNLIKELY(!ChunkMapTest(g_chunk_map, addr))) {
     if (p != nullptr) FreeSlow(p, call);  // free(NULL), common in C, returns at once
     return;
   }
-  // Offsets outside any span (free slabs, the header, large objects, whose
-  // header's span map names only the no_span sentinel) fail the block test
-  // like interior pointers do; the slow path tells them apart.
-  Superslab* ss = SuperslabOf(p);
   Slab* s = SlabAt(ss, ss->span_of[offset >> kSlabShift]);
   if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
     FreeSlow(p, call);
     return;
   }
-  Heap* h = tls_heap;
   if (HAKMEM_LIKELY(ss->owner.load(std::memory_order_relaxed) == h)) {
-    const size_t cls = s->cls;
-    if (HAKMEM_UNLIKELY(h->cache.heads[cls] == p)) {
-      ReportDoubleFree(call, p);
-      return;
-    }
-    HAKMEM_STAT(h->stats, cls, frees);
-    if (HAKMEM_UNLIKELY(CachePush(&h->cache, cls, p))) HeapFlush(h, cls);
+    HeapRememberOwned(h, ss);  // its slot had gone to another superslab
+    FreeToCache(h, s, p, call);
     return;
   }
   HeapRemoteFree(ss, s, p);

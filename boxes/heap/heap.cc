@@ -17,7 +17,7 @@
 
 namespace hakmem {
 
-Heap g_empty_heap;
+constinit Heap g_empty_heap{};  // constant-initialised: used before any code runs
 __thread Heap* tls_heap __attribute__((tls_model("initial-exec"))) = &g_empty_heap;
 
 namespace {
@@ -67,9 +67,13 @@ void ListRemove(Superslab** head, Superslab* ss) {
 void HeapAttach(Heap* h, Superslab* ss) {
   ss->in_full_list = ss->free_mask == 0;
   ListPush(ss->in_full_list ? &h->full : &h->avail, ss);
+  HeapRememberOwned(h, ss);
 }
 
-void HeapDetach(Heap* h, Superslab* ss) { ListRemove(ss->in_full_list ? &h->full : &h->avail, ss); }
+void HeapDetach(Heap* h, Superslab* ss) {
+  ListRemove(ss->in_full_list ? &h->full : &h->avail, ss);
+  HeapForgetOwned(h, ss);
+}
 
 void PartialLink(Heap* h, Slab* s) {
   s->prev = nullptr;
@@ -406,6 +410,7 @@ void AbandonAll(Heap* h) {
     }
   }
   for (Slab*& p : h->partial) p = nullptr;
+  h->owned = OwnedSlots();
   if (abandoned_any) g_abandoned_hint.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -447,6 +452,7 @@ Heap* HeapCreate() {
     h->partial[c] = nullptr;
   }
   h->cache.link_key = g_link_key;
+  h->owned = OwnedSlots();
   h->avail = h->full = nullptr;
   h->next_free = nullptr;
   h->remote_hint.store(0, std::memory_order_relaxed);

@@ -17,8 +17,25 @@
 
 namespace hakmem {
 
+// Superslabs a heap owns, one per slot (chunk index mod kCount): a freed block
+// whose superslab is in its slot is the calling thread's own, so the free fast
+// path skips the chunk-map and owner tests for it. Owner-only. A superslab
+// that lost its slot to another with the same index takes the general path,
+// which puts it back.
+struct OwnedSlots {
+  static constexpr size_t kCount = 16;
+  // No superslab is at an odd address, and an empty slot must not match the
+  // "superslab" of free(NULL) (address 0).
+  static constexpr uintptr_t kEmpty = 1;
+  uintptr_t slots[kCount];
+  constexpr OwnedSlots() : slots{} {
+    for (uintptr_t& slot : slots) slot = kEmpty;
+  }
+};
+
 struct Heap {
   ThreadCache cache;  // first: the fast paths address it from the heap pointer alone
+  OwnedSlots owned;
   Slab* partial[kNumClasses];  // spans with free blocks, per class
   Superslab* avail;            // owned superslabs with free slabs
   Superslab* full;             // owned superslabs without
@@ -29,6 +46,21 @@ struct Heap {
   // Other threads write here (once per batch of remote frees): own cache line.
   alignas(64) std::atomic<uint32_t> remote_hint;
 };
+
+inline size_t OwnedSlotOf(const Superslab* ss) {
+  return (reinterpret_cast<uintptr_t>(ss) >> kChunkShift) & (OwnedSlots::kCount - 1);
+}
+// True only for a superslab `h` owns (false for any other address).
+inline bool HeapOwnsRecent(const Heap* h, const Superslab* ss) {
+  return h->owned.slots[OwnedSlotOf(ss)] == reinterpret_cast<uintptr_t>(ss);
+}
+// `ss` is owned by `h` (and stays so until HeapForgetOwned).
+inline void HeapRememberOwned(Heap* h, const Superslab* ss) {
+  h->owned.slots[OwnedSlotOf(ss)] = reinterpret_cast<uintptr_t>(ss);
+}
+inline void HeapForgetOwned(Heap* h, const Superslab* ss) {
+  if (HeapOwnsRecent(h, ss)) h->owned.slots[OwnedSlotOf(ss)] = OwnedSlots::kEmpty;
+}
 
 // The calling thread's heap. Threads start on the empty heap, whose bins are
 // always empty and which owns nothing, so the fast paths need no "initialised?"

@@ -73,6 +73,21 @@ struct Checker {
   }
 
   // Every block in the bins of `h` must be a block start in a superslab `h` owns.
+  // Every remembered superslab must be one of the heap's own, in its slot: the
+  // free fast path trusts the slots instead of the chunk map and the owner.
+  void CheckOwnedSlots(const Heap* h) {
+    for (size_t i = 0; i < OwnedSlots::kCount; ++i) {
+      const uintptr_t slot = h->owned.slots[i];
+      if (slot == OwnedSlots::kEmpty) continue;
+      const auto* ss = reinterpret_cast<const Superslab*>(slot);
+      bool listed = false;
+      for (const Superslab* list : {h->avail, h->full}) {
+        for (const Superslab* it = list; it != nullptr && !listed; it = it->next) listed = it == ss;
+      }
+      if (!listed || OwnedSlotOf(ss) != i) Fail("owned-superslab slot names a superslab the heap does not own", ss);
+    }
+  }
+
   void CheckBins(const Heap* h) {
     for (size_t c = 0; c < kNumClasses; ++c) {
       uint32_t n = 0;
@@ -112,6 +127,7 @@ size_t HeapCheck() {
   Heap* h = tls_heap;
   if (h != &g_empty_heap) {
     checker.CheckBins(h);
+    checker.CheckOwnedSlots(h);
     for (const Superslab* ss = h->avail; ss != nullptr; ss = ss->next) {
       if (ss->free_mask == 0) checker.Fail("full superslab in the available list", ss);
       checker.CheckSuperslab(ss, h);
