@@ -238,7 +238,7 @@ def render_soak_section(analysis, soak_dir, notes=""):
         "",
         "## Soak",
         "",
-        "One long run of the Mixed workload per allocator, one allocator at a time: does memory stay flat, does",
+        "One long run of the Mixed workload per allocator (alone, ideally; NOTES below say how these ran): does memory stay flat, does",
         "throughput hold, how many OS calls after warm-up (how the soak works and what each figure means:",
         "[docs/SOAK.md](SOAK.md)). The 60-minute soak, from the top of the tree:",
         "",
