@@ -34,6 +34,32 @@ void* AllocBig(size_t size) {
   return LargeAlloc(size, 0, false);
 }
 
+void FreeGeneral(void* p, const char* call) {
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t offset = addr & kChunkMask;
+  // nullptr, foreign pointers and huge-aligned large objects go the slow way.
+  if (HAKMEM_UNLIKELY(!ChunkMapTest(g_chunk_map, addr))) {
+    if (p != nullptr) FreeSlow(p, call);  // free(NULL), common in C, returns at once
+    return;
+  }
+  // Offsets outside any span (free slabs, the header, large objects, whose
+  // header's span map names only the no_span sentinel) fail the block test
+  // like interior pointers do; the slow path tells them apart.
+  Superslab* ss = SuperslabOf(p);
+  Slab* s = SlabAt(ss, ss->span_of[offset >> kSlabShift]);
+  if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
+    FreeSlow(p, call);
+    return;
+  }
+  Heap* h = tls_heap;
+  if (HAKMEM_LIKELY(ss->owner.load(std::memory_order_relaxed) == h)) {
+    HeapRememberOwned(h, ss);  // its slot had gone to another superslab
+    FreeToCache(h, s, p, call);
+    return;
+  }
+  HeapRemoteFree(ss, s, p);
+}
+
 // Large objects, and everything the fast path could not attribute to a span.
 void FreeSlow(void* p, const char* call) {
   if (p == nullptr) return;

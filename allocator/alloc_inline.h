@@ -50,19 +50,23 @@ __attribute__((always_inline)) inline void FreeToCache(Heap* h, Slab* s, void* p
   if (HAKMEM_UNLIKELY(CachePush(&h->cache, cls, p))) HeapFlush(h, cls);
 }
 
+// Free of a block whose superslab is not in the heap's slots: another
+// thread's block, a foreign pointer, NULL, a large object, or an own superslab
+// that lost its slot (alloc.cc). Out of line, so that nothing it needs is
+// computed on the fast path.
+void FreeGeneral(void* p, const char* call);
+
 // Frees `p`; every pointer is checked, so a pointer hakmem did not hand out is
 // reported, not pushed onto a free list.
 __attribute__((always_inline)) inline void Free(void* p, const char* call) {
-  const uintptr_t addr = reinterpret_cast<uintptr_t>(p);
-  const uintptr_t offset = addr & kChunkMask;
+  const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & kChunkMask;
   Superslab* ss = SuperslabOf(p);
   Heap* h = tls_heap;
-  // Offsets outside any span (free slabs, the header, large objects, whose
-  // header's span map names only the no_span sentinel) fail the block test
-  // like interior pointers do; the slow path tells them apart.
   if (HAKMEM_LIKELY(HeapOwnsRecent(h, ss))) {
     // One of the heap's own superslabs: hakmem's memory, owned by this thread,
-    // so neither the chunk map nor the owner needs asking.
+    // so neither the chunk map nor the owner needs asking. Offsets outside any
+    // span (free slabs, the header) fail the block test like interior pointers
+    // do; the slow path tells them apart.
     Slab* s = SlabAt(ss, ss->span_of[offset >> kSlabShift]);
     if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
       FreeSlow(p, call);
@@ -71,22 +75,7 @@ __attribute__((always_inline)) inline void Free(void* p, const char* call) {
     FreeToCache(h, s, p, call);
     return;
   }
-  // nullptr, foreign pointers and huge-aligned large objects go the slow way.
-  if (HAKMEM_UNLIKELY(!ChunkMapTest(g_chunk_map, addr))) {
-    if (p != nullptr) FreeSlow(p, call);  // free(NULL), common in C, returns at once
-    return;
-  }
-  Slab* s = SlabAt(ss, ss->span_of[offset >> kSlabShift]);
-  if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
-    FreeSlow(p, call);
-    return;
-  }
-  if (HAKMEM_LIKELY(ss->owner.load(std::memory_order_relaxed) == h)) {
-    HeapRememberOwned(h, ss);  // its slot had gone to another superslab
-    FreeToCache(h, s, p, call);
-    return;
-  }
-  HeapRemoteFree(ss, s, p);
+  FreeGeneral(p, call);
 }
 
 inline size_t UsableSize(const void* p, const char* call) {
