@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "allocator/tests/backend.h"
+#include "allocator/tests/new_handler_reserve.h"
 #include "allocator/tests/pattern.h"
 #include "gtest/gtest.h"
 
@@ -140,20 +141,8 @@ TEST(CppOperatorsTest, NothrowImpossibleSizeReturnsNull) {
   EXPECT_EQ(::operator new[](ImpossibleSize(), std::align_val_t{64}, std::nothrow), nullptr);
 }
 
-// The handler gets one retry per call: first it frees a reserve (as a real
-// program would), then, with nothing left to free, it throws.
-int g_handler_calls = 0;
-void* g_reserve = nullptr;
-void FreeReserveThenThrow() {
-  ++g_handler_calls;
-  if (g_reserve != nullptr) {
-    std::free(g_reserve);
-    g_reserve = nullptr;
-    return;
-  }
-  throw std::bad_alloc();
-}
-
+// The handler (new_handler_reserve.h) gets one retry per call: first it frees
+// a reserve, then, with nothing left to free, it throws.
 class NewHandlerTest : public ::testing::Test {
  protected:
   void SetUp() override {

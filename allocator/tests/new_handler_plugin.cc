@@ -12,11 +12,15 @@
 #include <cstring>
 #include <new>
 
+#include "allocator/tests/new_handler_reserve.h"
+
 namespace {
 
+using hakmem_test::FreeReserveThenThrow;
+using hakmem_test::g_handler_calls;
+using hakmem_test::g_reserve;
+
 int g_failures = 0;
-int g_handler_calls = 0;
-void* g_reserve = nullptr;
 
 void Check(bool ok, const char* what) {
   if (!ok) {
@@ -29,17 +33,6 @@ void Check(bool ok, const char* what) {
 size_t ImpossibleSize() {
   volatile size_t size = SIZE_MAX / 2;
   return size;
-}
-
-// First frees a reserve (as a real program would), then gives up by throwing.
-void FreeReserveThenThrow() {
-  ++g_handler_calls;
-  if (g_reserve != nullptr) {
-    std::free(g_reserve);
-    g_reserve = nullptr;
-    return;
-  }
-  throw std::bad_alloc();
 }
 
 void RemoveSelf() {
