@@ -46,7 +46,7 @@ void FreeGeneral(void* p, const char* call) {
   // header's span map names only the no_span sentinel) fail the block test
   // like interior pointers do; the slow path tells them apart.
   Superslab* ss = SuperslabOf(p);
-  Slab* s = SlabAt(ss, ss->span_of[offset >> kSlabShift]);
+  Slab* s = SpanAtOffset(ss, offset);
   if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
     FreeSlow(p, call);
     return;

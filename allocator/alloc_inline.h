@@ -67,7 +67,7 @@ __attribute__((always_inline)) inline void Free(void* p, const char* call) {
     // so neither the chunk map nor the owner needs asking. Offsets outside any
     // span (free slabs, the header) fail the block test like interior pointers
     // do; the slow path tells them apart.
-    Slab* s = SlabAt(ss, ss->span_of[offset >> kSlabShift]);
+    Slab* s = SpanAtOffset(ss, offset);
     if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
       FreeSlow(p, call);
       return;

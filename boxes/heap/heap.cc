@@ -348,9 +348,8 @@ void FlushBin(Heap* h, size_t cls, uint32_t keep) {
   while (CacheCount(tc, cls) > keep && tc->heads[cls] != nullptr) {
     void* p = CachePop(tc, cls);
     Superslab* ss = SuperslabOf(p);
-    const uint32_t head = ss->span_of[(reinterpret_cast<uintptr_t>(p) & kChunkMask) >> kSlabShift];
-    Slab* s = SlabAt(ss, head);
-    if (head == kNoSpan || s->used == 0) {
+    Slab* s = SpanAtOffset(ss, reinterpret_cast<uintptr_t>(p) & kChunkMask);
+    if (s == &ss->no_span || s->used == 0) {
       // The block was freed twice (its span already took it back): drop it.
       ReportDoubleFree("free", p);
       continue;

@@ -99,7 +99,7 @@ struct Checker {
           Fail("thread cache block not in an owned span", p);
           break;
         }
-        const Slab* s = &ss->slabs[ss->span_of[offset >> kSlabShift]];
+        const Slab* s = SpanAtOffset(ss, offset);
         if (s->cls != c || !IsBlockStart(s, offset)) {
           Fail("thread cache block of the wrong class", p);
           break;

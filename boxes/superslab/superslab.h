@@ -98,8 +98,11 @@ inline const Slab* SlabAt(const Superslab* ss, uint32_t span_map_entry) {
   return SlabAt(const_cast<Superslab*>(ss), span_map_entry);
 }
 // The span holding `offset_in_chunk`, or the no_span sentinel.
-inline const Slab* SpanAtOffset(const Superslab* ss, uintptr_t offset_in_chunk) {
+inline Slab* SpanAtOffset(Superslab* ss, uintptr_t offset_in_chunk) {
   return SlabAt(ss, ss->span_of[offset_in_chunk >> kSlabShift]);
+}
+inline const Slab* SpanAtOffset(const Superslab* ss, uintptr_t offset_in_chunk) {
+  return SpanAtOffset(const_cast<Superslab*>(ss), offset_in_chunk);
 }
 // Calls fn(Slab*) on every span of `ss` (its head slab), in address order,
 // until fn returns true; returns whether it did. Walks that may release the
