@@ -53,12 +53,12 @@ struct Checker {
     uint32_t heads = 0;
     for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
       const bool slab_free = (ss->free_mask >> i) & 1;
-      if (slab_free != (ss->span_of[i] == kNoSpan)) Fail("free mask and span map disagree", ss);
-      if (ss->span_of[i] != i) continue;
+      if (slab_free != (ss->span_of[i] == kNoSpanEntry)) Fail("free mask and span map disagree", ss);
+      if (ss->span_of[i] != SpanMapEntryOf(i)) continue;
       ++heads;
       const Slab* s = &ss->slabs[i];
       for (uint32_t j = i; j < i + s->nslabs; ++j) {
-        if (j >= kSlabsPerSuperslab || ss->span_of[j] != i) Fail("span map of a span's slab", s);
+        if (j >= kSlabsPerSuperslab || ss->span_of[j] != SpanMapEntryOf(i)) Fail("span map of a span's slab", s);
       }
       if (Carved(s) > s->capacity) Fail("carved beyond capacity", s);
       if (s->used > Carved(s)) Fail("more blocks used than carved", s);
@@ -95,7 +95,7 @@ struct Checker {
         const Superslab* ss = SuperslabOf(p);
         const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & kChunkMask;
         if (!ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p)) || ss->magic != kSuperslabMagic ||
-            ss->owner.load(std::memory_order_relaxed) != h || ss->span_of[offset >> kSlabShift] == kNoSpan) {
+            ss->owner.load(std::memory_order_relaxed) != h || ss->span_of[offset >> kSlabShift] == kNoSpanEntry) {
           Fail("thread cache block not in an owned span", p);
           break;
         }

@@ -94,7 +94,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   char* user = base + offset;
   LargeHeader* h = reinterpret_cast<LargeHeader*>(huge_aligned ? user - kPageSize : base);
   h->magic = kLargeMagic;
-  memset(h->no_spans, kNoSpan, sizeof(h->no_spans));
+  for (SpanMapEntry& entry : h->no_spans) entry = kNoSpanEntry;
   SlabMakeSentinel(&h->no_span);
   h->map_base = base;
   h->map_size = span.size;

@@ -23,9 +23,9 @@ struct LargeHeader {
   size_t map_size;
   void* user;
   uint8_t pad2[kSpanMapOffset - 32];
-  uint8_t no_spans[kSlabsPerSuperslab];
+  SpanMapEntry no_spans[kSlabsPerSuperslab];
   size_t usable;  // starts at the first multiple of 8 after no_spans
-  uint8_t pad3[kNoSpanSlabOffset - (kSpanMapOffset + kSlabsPerSuperslab + 7) / 8 * 8 - sizeof(size_t)];
+  uint8_t pad3[kNoSpanSlabOffset - (kSpanMapOffset + sizeof(no_spans) + 7) / 8 * 8 - sizeof(size_t)];
   Slab no_span;
 };
 static_assert(offsetof(LargeHeader, no_spans) == kSpanMapOffset);

@@ -32,7 +32,7 @@ void SuperslabInit(Superslab* ss, Heap* owner) {
   ss->live_spans = 0;
   ss->in_full_list = 0;
   ss->decommitted = 0;
-  memset(ss->span_of, kNoSpan, sizeof(ss->span_of));
+  for (SpanMapEntry& entry : ss->span_of) entry = kNoSpanEntry;
   for (Slab& s : ss->slabs) {
     s.nslabs = 0;
     s.in_partial = 0;
@@ -64,7 +64,7 @@ Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
   const uint32_t bits = n == 32 ? kAllSlabsFree : ((1u << n) - 1) << first;
   ss->free_mask &= ~bits;
   ss->live_spans++;
-  for (uint32_t i = first; i < first + n; ++i) ss->span_of[i] = static_cast<uint8_t>(first);
+  for (uint32_t i = first; i < first + n; ++i) ss->span_of[i] = SpanMapEntryOf(first);
 
   Slab* s = &ss->slabs[first];
   const uintptr_t span_begin = reinterpret_cast<uintptr_t>(ss) + first * kSlabSize;
@@ -89,7 +89,7 @@ Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
 void SuperslabFreeSpan(Superslab* ss, Slab* s) {
   const uint32_t n = s->nslabs;
   const uint32_t bits = n == 32 ? kAllSlabsFree : ((1u << n) - 1) << s->first;
-  for (uint32_t i = s->first; i < s->first + n; ++i) ss->span_of[i] = kNoSpan;
+  for (uint32_t i = s->first; i < s->first + n; ++i) ss->span_of[i] = kNoSpanEntry;
   ss->free_mask |= bits;
   ss->live_spans--;
   s->nslabs = 0;

@@ -26,11 +26,6 @@ inline constexpr size_t kSlabsPerSuperslab = kChunkSize / kSlabSize;
 inline constexpr size_t kSuperslabHeaderSize = 4096;
 inline constexpr uint32_t kSuperslabMagic = 0x534b4148;  // "HAKS"
 inline constexpr uint32_t kLargeMagic = 0x4c4b4148;      // "HAKL"
-// The span map's value for a slab that heads no span (free slabs, and every
-// slab of a large object's header): it indexes the superslab's `no_span`
-// sentinel, whose block test fails for every offset, so the free fast path
-// needs no separate test for it.
-inline constexpr uint8_t kNoSpan = kSlabsPerSuperslab;
 inline constexpr uint32_t kAllSlabsFree = 0xffffffffu;
 
 // One span: 1..32 consecutive slabs serving one size class. Its metadata lives
@@ -62,7 +57,21 @@ struct Slab {
   uint8_t nslabs;      // span length; 0 when this slab heads no span
   uint8_t in_partial;  // linked in the owner's partial list
 };
-static_assert(sizeof(Slab) <= 64);
+static_assert(sizeof(Slab) == 64);
+
+// The span map names a slab's span by the byte offset of the span's Slab from
+// the superslab's start, so free adds the entry to the superslab's address and
+// reads the span's fields with no scaling of its own. A slab that heads no span
+// (free slabs, and every slab of a large object's header) names the superslab's
+// `no_span` sentinel, whose block test fails for every offset, so the free fast
+// path needs no separate test for it.
+using SpanMapEntry = uint16_t;
+inline constexpr size_t kSlabsOffset = 128;  // offsetof(Superslab, slabs), asserted below
+inline constexpr SpanMapEntry SpanMapEntryOf(size_t slab_index) {
+  return static_cast<SpanMapEntry>(kSlabsOffset + slab_index * sizeof(Slab));
+}
+// The sentinel sits right after the slabs, where a 33rd slab would.
+inline constexpr SpanMapEntry kNoSpanEntry = SpanMapEntryOf(kSlabsPerSuperslab);
 
 struct alignas(64) Superslab {
   uint32_t magic;
@@ -73,28 +82,27 @@ struct alignas(64) Superslab {
   uint32_t live_spans;
   uint8_t in_full_list;  // owner keeps superslabs without free slabs apart
   uint8_t decommitted;   // cached with its pages given back to the OS
-  uint8_t span_of[kSlabsPerSuperslab];  // slab index -> first slab of its span, or kNoSpan
+  SpanMapEntry span_of[kSlabsPerSuperslab];  // slab index -> its span's Slab, or kNoSpanEntry
   alignas(64) Slab slabs[kSlabsPerSuperslab];
-  Slab no_span;  // the sentinel kNoSpan indexes (SlabMakeSentinel)
+  Slab no_span;  // the sentinel kNoSpanEntry names (SlabMakeSentinel)
 };
 static_assert(sizeof(Superslab) <= kSuperslabHeaderSize);
 // Large-object headers mirror the span map's and the sentinel's positions
 // (boxes/large_objects).
 inline constexpr size_t kSpanMapOffset = offsetof(Superslab, span_of);
 inline constexpr size_t kNoSpanSlabOffset = offsetof(Superslab, no_span);
-static_assert(kNoSpanSlabOffset == offsetof(Superslab, slabs) + kNoSpan * sizeof(Slab));
+static_assert(offsetof(Superslab, slabs) == kSlabsOffset);
+static_assert(kNoSpanSlabOffset == kNoSpanEntry);
 
 inline Superslab* SuperslabOf(const void* p) {
   return reinterpret_cast<Superslab*>(reinterpret_cast<uintptr_t>(p) & ~kChunkMask);
 }
 
-// The slab a span map entry names: slabs[index], or for kNoSpan the sentinel
-// right after them. (Byte arithmetic, because slabs[kNoSpan] would index past
-// the array.)
-inline Slab* SlabAt(Superslab* ss, uint32_t span_map_entry) {
-  return reinterpret_cast<Slab*>(reinterpret_cast<char*>(ss->slabs) + span_map_entry * sizeof(Slab));
+// The slab a span map entry names: one of ss->slabs, or the sentinel.
+inline Slab* SlabAt(Superslab* ss, SpanMapEntry span_map_entry) {
+  return reinterpret_cast<Slab*>(reinterpret_cast<char*>(ss) + span_map_entry);
 }
-inline const Slab* SlabAt(const Superslab* ss, uint32_t span_map_entry) {
+inline const Slab* SlabAt(const Superslab* ss, SpanMapEntry span_map_entry) {
   return SlabAt(const_cast<Superslab*>(ss), span_map_entry);
 }
 // The span holding `offset_in_chunk`, or the no_span sentinel.
@@ -110,7 +118,7 @@ inline const Slab* SpanAtOffset(const Superslab* ss, uintptr_t offset_in_chunk) 
 template <typename Fn>
 inline bool ForEachSpan(Superslab* ss, Fn fn) {
   for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
-    if (ss->span_of[i] == i && fn(&ss->slabs[i])) return true;
+    if (ss->span_of[i] == SpanMapEntryOf(i) && fn(&ss->slabs[i])) return true;
   }
   return false;
 }

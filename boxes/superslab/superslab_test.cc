@@ -77,7 +77,7 @@ class SuperslabTest : public ::testing::Test {
 
 TEST_F(SuperslabTest, FreeSlabsMapToTheSentinelWhichRejectsEverything) {
   for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
-    EXPECT_EQ(ss_->span_of[i], kNoSpan);
+    EXPECT_EQ(ss_->span_of[i], kNoSpanEntry);
     EXPECT_EQ(SpanAtOffset(ss_, i * kSlabSize), &ss_->no_span);
   }
   for (uintptr_t offset = 0; offset < kChunkSize; offset += 16) ASSERT_FALSE(IsBlockStart(&ss_->no_span, offset));

@@ -120,7 +120,7 @@ TEST(InvalidPointer, BlockBoundaryNeverCarved) {
   ASSERT_NE(p, nullptr);
   const hakmem::Superslab* ss = hakmem::SuperslabOf(p);
   const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & hakmem::kChunkMask;
-  const hakmem::Slab* s = &ss->slabs[ss->span_of[offset >> hakmem::kSlabShift]];
+  const hakmem::Slab* s = hakmem::SpanAtOffset(ss, offset);
   if (s->carved >= s->capacity) GTEST_SKIP() << "span fully carved already";
   void* last = reinterpret_cast<void*>(hakmem::SpanStart(s) + static_cast<uintptr_t>(s->capacity - 1) * s->block_size);
   ExpectEveryCallRejects(last);
