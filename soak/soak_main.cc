@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
     using hakmem::soak::OsCallCounts;
     using hakmem::soak::TracedOsCallCounts;
     // Every row is flushed at once, so even a killed run leaves whole rows.
-    if (std::fprintf(csv, "%llu,%.6f,%.6f,%llu,%llu,%.1f,%llu,%s,%s,%s,%s,%s,%s,%s,%s\n",
+    const double unix_time = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
+    if (std::fprintf(csv, "%llu,%.6f,%.6f,%llu,%llu,%.1f,%llu,%s,%s,%s,%s,%s,%s,%s,%s,%.3f\n",
                      static_cast<unsigned long long>(row.epoch), row.elapsed_s, row.epoch_s,
                      static_cast<unsigned long long>(row.epoch_ops), static_cast<unsigned long long>(row.total_ops),
                      row.ops_per_s, static_cast<unsigned long long>(row.rss_bytes),
@@ -150,7 +151,7 @@ int main(int argc, char** argv) {
                      Cell(row.os_calls, &TracedOsCallCounts::brk).c_str(),
                      Cell(row.allocator_os_calls, &OsCallCounts::mmap).c_str(),
                      Cell(row.allocator_os_calls, &OsCallCounts::munmap).c_str(),
-                     Cell(row.allocator_os_calls, &OsCallCounts::madvise).c_str()) < 0 ||
+                     Cell(row.allocator_os_calls, &OsCallCounts::madvise).c_str(), unix_time) < 0 ||
         std::fflush(csv) != 0) {
       write_failed = true;
     }

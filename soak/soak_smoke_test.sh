@@ -9,7 +9,7 @@ set -uo pipefail
 
 readonly SOAK=$1 ANALYZE=$2 TRACER=$3
 readonly WORK="${TEST_TMPDIR:-$(mktemp -d)}"
-readonly HEADER="epoch,elapsed_s,epoch_s,epoch_ops,total_ops,ops_per_s,rss_bytes,mmap_calls,munmap_calls,madvise_calls,mremap_calls,brk_calls,allocator_mmap_calls,allocator_munmap_calls,allocator_madvise_calls"
+readonly HEADER="epoch,elapsed_s,epoch_s,epoch_ops,total_ops,ops_per_s,rss_bytes,mmap_calls,munmap_calls,madvise_calls,mremap_calls,brk_calls,allocator_mmap_calls,allocator_munmap_calls,allocator_madvise_calls,unix_time"
 # Live data of the Mixed workload is a few MiB; a leak at its allocation rate
 # would pass this within a second.
 readonly RSS_BOUND_MIB=256
@@ -56,6 +56,10 @@ grep -q "^== soak " "$WORK/single.out" || fail "no summary on stdout"
 grep -q "^VERDICT: " "$WORK/single.out" || fail "no verdict in the summary"
 last_elapsed=$(tail -n 1 "$WORK/single.csv" | cut -d, -f2)
 awk -v t="$last_elapsed" 'BEGIN { exit !(t >= 3 && t < 10) }' || fail "last epoch ends at $last_elapsed s"
+# The rows carry the wall-clock time of their epoch's end (the run just ended).
+last_unix=$(tail -n 1 "$WORK/single.csv" | cut -d, -f16)
+awk -v t="$last_unix" -v now="$(date +%s)" 'BEGIN { exit !(t > now - 60 && t <= now + 1) }' ||
+  fail "last epoch's unix_time is '$last_unix', not about $(date +%s)"
 
 # 2. Ctrl-C: a long run interrupted still leaves a complete CSV and a summary.
 "$SOAK" --duration=10m --epoch=200ms --csv="$WORK/interrupted.csv" >"$WORK/interrupted.out" \

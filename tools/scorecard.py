@@ -204,7 +204,7 @@ def render_soak_row(entry):
 
 
 def soak_when(entries):
-    """When the runs took place, from each CSV's modification time (its last row) less its duration."""
+    """When the runs took place: each run's end ("finished_unix") less its duration."""
     if not entries or any(entry.get("finished_unix") is None for entry in entries):
         return "at an unknown date"
 
@@ -217,6 +217,38 @@ def soak_when(entries):
     return "between %s and %s UTC" % (start.strftime("%Y-%m-%d %H:%M"), end.strftime(end_format))
 
 
+FINISHED_FROM_CLOCK = "clock"  # the CSV's unix_time column
+FINISHED_FROM_MTIME = "mtime"  # the file's modification time (CSVs without that column)
+
+
+def soak_when_source(entries):
+    """Where soak_when's dates come from, in words."""
+    sources = {entry.get("finished_from", FINISHED_FROM_MTIME) for entry in entries}
+    words = []
+    if FINISHED_FROM_CLOCK in sources:
+        words.append("the CSVs' `unix_time` column")
+    if FINISHED_FROM_MTIME in sources:
+        words.append("the files' modification times")
+    return "from " + " and ".join(words)
+
+
+def csv_finished_unix(path):
+    """The last row's unix_time of a soak CSV, or None when it has no such column (or no rows)."""
+    with open(path) as csv_file:
+        lines = [line.rstrip("\n") for line in csv_file if line.strip()]
+    if len(lines) < 2:
+        return None
+    header = lines[0].split(",")
+    if "unix_time" not in header:
+        return None
+    cells = lines[-1].split(",")
+    column = header.index("unix_time")
+    try:
+        return float(cells[column]) if column < len(cells) and cells[column] else None
+    except ValueError:
+        return None
+
+
 def soak_order(entry):
     label = entry["label"]
     return (SOAK_LABEL_ORDER.index(label) if label in SOAK_LABEL_ORDER else len(SOAK_LABEL_ORDER), label)
@@ -225,8 +257,9 @@ def soak_order(entry):
 def render_soak_section(analysis, soak_dir, notes=""):
     """The soak section, SOAK_MARKER first, from soak_analyze --json's document.
 
-    Each entry of analysis["files"] may carry "finished_unix", its CSV's
-    modification time, for the date of the runs. `notes` (DIR/NOTES.md) goes
+    Each entry of analysis["files"] may carry "finished_unix", when its run
+    ended, and "finished_from", where that came from (FINISHED_FROM_CLOCK or
+    FINISHED_FROM_MTIME), for the date of the runs. `notes` (DIR/NOTES.md) goes
     under the table as it is.
     """
     entries = sorted(analysis["files"], key=soak_order)
@@ -251,8 +284,9 @@ def render_soak_section(analysis, soak_dir, notes=""):
         "tools/scorecard.py --soak_dir=soak_results --soak_only   # this section, with soak_results/NOTES.md",
         "```",
         "",
-        "The runs below: %d CSV%s in `%s`, run %s (from the files' modification times), %s." % (
-            len(entries), "" if len(entries) == 1 else "s", soak_dir, soak_when(entries), durations),
+        "The runs below: %d CSV%s in `%s`, run %s (%s), %s." % (
+            len(entries), "" if len(entries) == 1 else "s", soak_dir, soak_when(entries), soak_when_source(entries),
+            durations),
         "Figures of `soak_analyze` over the epochs after warm-up: RSS and ops/s drift compare the last window",
         "of epochs with the first; CV and median are of epoch ops/s; syscalls/op counts the traced",
         "mmap/munmap/madvise/mremap/brk calls after warm-up per operation (in brackets: the calls by kind),",
@@ -285,7 +319,7 @@ def splice_scorecard(existing, benchmarks=None, soak=None):
 
 
 def analyse_soak_dir(output_base, soak_dir, scratch):
-    """soak_analyze --json's document for DIR/soak_*.csv, each entry with its CSV's modification time."""
+    """soak_analyze --json's document for DIR/soak_*.csv, each entry with when its run ended."""
     csvs = sorted(glob.glob(os.path.join(soak_dir, "soak_*.csv")))
     if not csvs:
         sys.exit("tools/scorecard.py: no soak_*.csv in " + soak_dir)
@@ -300,7 +334,11 @@ def analyse_soak_dir(output_base, soak_dir, scratch):
     with open(json_path) as document:
         analysis = json.load(document)
     for entry in analysis["files"]:
-        entry["finished_unix"] = os.path.getmtime(entry["path"])
+        finished = csv_finished_unix(entry["path"])
+        if finished is not None:
+            entry["finished_unix"], entry["finished_from"] = finished, FINISHED_FROM_CLOCK
+        else:
+            entry["finished_unix"], entry["finished_from"] = os.path.getmtime(entry["path"]), FINISHED_FROM_MTIME
     return analysis
 
 

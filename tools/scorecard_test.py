@@ -133,6 +133,36 @@ class SoakRenderTest(unittest.TestCase):
                       scorecard.render_soak_section(two_days, "try"))
         self.assertIn("| a\\|b |", scorecard.render_soak_row(soak_entry("a|b")))
 
+    def test_dates_say_where_they_come_from(self):
+        clock = {"files": [soak_entry("glibc", finished_from=scorecard.FINISHED_FROM_CLOCK)], "rejected": []}
+        self.assertIn("UTC (from the CSVs' `unix_time` column), 60.0 min each.",
+                      scorecard.render_soak_section(clock, "d"))
+        both = {"files": [soak_entry("glibc", finished_from=scorecard.FINISHED_FROM_CLOCK),
+                          soak_entry("mimalloc", finished_from=scorecard.FINISHED_FROM_MTIME)], "rejected": []}
+        self.assertIn("(from the CSVs' `unix_time` column and the files' modification times)",
+                      scorecard.render_soak_section(both, "d"))
+
+
+class CsvFinishedUnixTest(unittest.TestCase):
+    """A run's end comes from its last row's unix_time, which survives a clone; older CSVs have none."""
+
+    def finished(self, text):
+        with tempfile.TemporaryDirectory() as work:
+            path = os.path.join(work, "soak_x.csv")
+            with open(path, "w") as csv_file:
+                csv_file.write(text)
+            return scorecard.csv_finished_unix(path)
+
+    def test_last_rows_clock(self):
+        self.assertEqual(self.finished("epoch,elapsed_s,unix_time\n1,1.0,1893456001.250\n2,2.0,1893456002.500\n"),
+                         1893456002.5)
+
+    def test_csvs_without_the_column_or_a_value(self):
+        self.assertIsNone(self.finished("epoch,elapsed_s\n1,1.0\n"))
+        self.assertIsNone(self.finished("epoch,elapsed_s,unix_time\n"))
+        self.assertIsNone(self.finished("epoch,elapsed_s,unix_time\n1,1.0,\n"))
+        self.assertIsNone(self.finished("epoch,elapsed_s,unix_time\n1,1.0,soon\n"))
+
 
 BENCHMARKS_OLD = scorecard.render_scorecard(FACTS, "tools/scorecard.py --runs=3", [("old runner", RESULT)])
 BENCHMARKS_NEW = scorecard.render_scorecard(dict(FACTS, date="2031-06-01 12:00 UTC"), "tools/scorecard.py --runs=5",

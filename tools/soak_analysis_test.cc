@@ -148,10 +148,10 @@ TEST(AnalyzeSoakTest, DriftCvAndSyscallsOnKnownData) {
 // own counters come out as a separate cross-check.
 TEST(AnalyzeSoakTest, TracedKindsAndAllocatorCountersOfTheFullHeader) {
   std::string csv = absl::StrCat(soak_columns::kHeader, "\n");
-  // epoch, elapsed, epoch_s, epoch_ops, total, ops/s, rss, mmap, munmap, madvise, mremap, brk, own x3
-  csv += "1,1,1,100,100,100,1048576,50,2,0,0,10,5,1,0\n";
-  csv += "2,2,1,100,200,100,1048576,51,2,1,1,12,6,1,1\n";
-  csv += "3,3,1,100,300,100,1048576,53,3,1,1,14,8,2,1\n";
+  // epoch, elapsed, epoch_s, epoch_ops, total, ops/s, rss, mmap, munmap, madvise, mremap, brk, own x3, unix time
+  csv += "1,1,1,100,100,100,1048576,50,2,0,0,10,5,1,0,1893456001.000\n";
+  csv += "2,2,1,100,200,100,1048576,51,2,1,1,12,6,1,1,1893456002.000\n";
+  csv += "3,3,1,100,300,100,1048576,53,3,1,1,14,8,2,1,1893456003.000\n";
   SoakOptions options;
   options.warmup = *ParseWarmupSpec("1s");
   const SoakReport r = Analyze(csv, options);
@@ -173,15 +173,15 @@ TEST(AnalyzeSoakTest, TracedKindsAndAllocatorCountersOfTheFullHeader) {
 
 TEST(AnalyzeSoakTest, UntracedRunWithOnlyTheAllocatorsCounters) {
   std::string csv = absl::StrCat(soak_columns::kHeader, "\n");
-  csv += "1,1,1,100,100,100,1048576,,,,,,5,1,0\n";
-  csv += "2,2,1,100,200,100,1048576,,,,,,5,1,0\n";
+  csv += "1,1,1,100,100,100,1048576,,,,,,5,1,0,1893456001.000\n";
+  csv += "2,2,1,100,200,100,1048576,,,,,,5,1,0,1893456002.000\n";
   SoakOptions options;
   options.warmup = *ParseWarmupSpec("1s");
   const SoakReport r = Analyze(csv, options);
   EXPECT_FALSE(r.syscalls.has_value());
   ASSERT_TRUE(r.allocator_syscalls.has_value());
   EXPECT_DOUBLE_EQ(r.allocator_syscalls->total_per_op, 0);
-  csv += "3,3,1,100,300,100,1048576,,,,,,4,1,0\n";
+  csv += "3,3,1,100,300,100,1048576,,,,,,4,1,0,1893456003.000\n";
   EXPECT_THAT(AnalyzeError(csv), HasSubstr("soak.csv:4: cumulative OS-call count goes down"));
 }
 

@@ -26,11 +26,15 @@ inline constexpr char kBrkCalls[] = "brk_calls";
 inline constexpr char kAllocatorMmapCalls[] = "allocator_mmap_calls";
 inline constexpr char kAllocatorMunmapCalls[] = "allocator_munmap_calls";
 inline constexpr char kAllocatorMadviseCalls[] = "allocator_madvise_calls";
+// Wall-clock time at the epoch's end, seconds since 1970-01-01 UTC, so the
+// date of a run survives copying the file (a clone resets modification
+// times). Absent from CSVs written before it was added.
+inline constexpr char kUnixTime[] = "unix_time";
 
 inline constexpr char kHeader[] =
     "epoch,elapsed_s,epoch_s,epoch_ops,total_ops,ops_per_s,rss_bytes,mmap_calls,munmap_calls,"
     "madvise_calls,mremap_calls,brk_calls,allocator_mmap_calls,allocator_munmap_calls,"
-    "allocator_madvise_calls";
+    "allocator_madvise_calls,unix_time";
 
 }  // namespace hakmem::tools::soak_columns
 
