@@ -48,6 +48,79 @@ class RenderTest(unittest.TestCase):
             self.assertIn(needle, text)
 
 
+def runner_result(ws, threads, rows):
+    """A runner --json result with allocators given as name -> (vs_mimalloc, cv, peak RSS MiB, calls per op)."""
+    allocators = []
+    for name, (vs_mimalloc, cv, rss, calls) in rows.items():
+        allocators.append({"name": name, "library": "/x", "median_ops_per_s": 100e6, "cv": cv,
+                           "min_ops_per_s": 90e6, "max_ops_per_s": 110e6, "vs_mimalloc": vs_mimalloc,
+                           "vs_glibc": 1.5, "peak_rss_mib": rss,
+                           "syscalls_per_op": None if calls is None else {"mmap": calls, "munmap": 0, "madvise": 0,
+                                                                           "mremap": 0, "brk": 0},
+                           "ops_per_s_runs": [100e6]})
+    return {"workload": {"name": "mixed", "cycles": 1000, "ws": ws, "seed": 1, "min_size": 16, "max_size": 1039,
+                         "threads": threads, "runs": 10}, "allocators": allocators}
+
+
+LARSON_TABLE = """benchmark                      hakmem ns  glibc ns  mimalloc ns  jemalloc ns  hakmem xmimalloc  glibc xmimalloc  jemalloc xmimalloc
+BM_Larson/real_time/threads:1       4.80     13.74         5.03         7.37              1.05             0.37                0.68
+BM_Larson/real_time/threads:2       8.59     22.93        10.60         3.97              1.23             0.46                2.67
+ns: real time per iteration (median over repetitions); xmimalloc: mimalloc's time / this allocator's time (above 1 = faster).
+"""
+
+
+class TargetsTest(unittest.TestCase):
+    """The targets table reads each target's figure from the right table and row, and says when one is missed."""
+
+    def runs(self, fast_400=1.08, balanced_rss_400=3.6, cv=0.012, calls=0.0, threads_4=1.3):
+        return [
+            runner_result(8192, 1, {"hakmem-fast": (1.15, 0.021 if cv is None else cv, 6.2, calls),
+                                    "hakmem-balanced": (1.14, 0.019, 5.9, None), "mimalloc": (1.0, 0.015, 6.3, 1e-7)}),
+            runner_result(400, 1, {"hakmem-fast": (fast_400, 0.01, 3.7, 0.0),
+                                   "hakmem-balanced": (1.08, 0.011, balanced_rss_400, None),
+                                   "mimalloc": (1.0, 0.013, 3.5, 0.0)}),
+            runner_result(8192, 2, {"hakmem-fast": (1.16, 0.05, 14.1, 0.0), "mimalloc": (1.0, 0.05, 14.0, 0.0)}),
+            runner_result(8192, 4, {"hakmem-fast": (threads_4, 0.16, 25.0, 0.0), "mimalloc": (1.0, 0.2, 25.2, 0.0)}),
+        ]
+
+    def test_every_target_with_its_figure(self):
+        rows = scorecard.target_rows(self.runs(), scorecard.parse_micro_table(LARSON_TABLE))
+        self.assertEqual(rows, [
+            ("Mixed ws=8192, FAST", ">= 1.10 x mimalloc", "1.15 x", True),
+            ("Mixed ws=400, FAST", ">= 1.10 x mimalloc", "1.08 x", False),
+            ("Mixed ws=8192, BALANCED", ">= 1.00 x mimalloc, peak RSS <= mimalloc's",
+             "1.14 x, peak RSS 5.90 vs 6.30 MiB", True),
+            ("Mixed ws=400, BALANCED", ">= 1.00 x mimalloc, peak RSS <= mimalloc's",
+             "1.08 x, peak RSS 3.60 vs 3.50 MiB", False),
+            ("Mixed ws=8192, 2 threads, FAST", ">= 1.00 x mimalloc", "1.16 x", True),
+            ("Mixed ws=8192, 4 threads, FAST", ">= 1.00 x mimalloc", "1.30 x", True),
+            ("Larson-style churn, 2 threads, FAST", ">= 1.00 x mimalloc", "1.23 x", True),
+            ("OS calls per operation after warm-up, FAST (largest of the single-threaded tables)", "<= 1e-08", "0", True),
+            ("CV over the runs, FAST (largest of the single-threaded tables)", "<= 2 %", "1.2 %", True),
+        ])
+
+    def test_misses_and_missing_figures(self):
+        rows = {row[0]: row for row in scorecard.target_rows(self.runs(cv=0.03, calls=2e-8, threads_4=0.9), {})}
+        self.assertEqual(rows["Mixed ws=8192, 4 threads, FAST"][3], False)
+        self.assertEqual(rows["Larson-style churn, 2 threads, FAST"][2:], ("n/a", None))
+        self.assertEqual(rows["OS calls per operation after warm-up, FAST (largest of the single-threaded tables)"][2:],
+                         ("2.00e-08", False))
+        self.assertEqual(rows["CV over the runs, FAST (largest of the single-threaded tables)"][2:], ("3.0 %", False))
+
+    def test_rendered_before_the_tables_with_the_larson_table(self):
+        runs = [("bazel-bin/benchmarks/mixed --ws=%d" % r["workload"]["ws"], r) for r in self.runs()]
+        text = scorecard.render_scorecard(FACTS, "tools/scorecard.py", runs, ("micro --filter=BM_Larson", LARSON_TABLE))
+        self.assertLess(text.index("## Targets"), text.index("## ws=8192, cycles=1000, threads=1"))
+        self.assertIn("| Mixed ws=400, FAST | >= 1.10 x mimalloc | 1.08 x | **no** |", text)
+        self.assertIn("| Mixed ws=8192, 2 threads, FAST | >= 1.00 x mimalloc | 1.16 x | yes |", text)
+        self.assertIn("## ws=8192, cycles=1000, threads=4, runs=10", text)
+        self.assertIn("## Larson-style churn", text)
+        self.assertIn("```\n" + LARSON_TABLE.strip("\n") + "\n```", text)
+        for line in text.splitlines():
+            if line.startswith("| Mixed") or line.startswith("| measure"):
+                self.assertEqual(line.count("|"), 5, line)
+
+
 FACTS = {"date": "2030-01-01 00:00 UTC", "cpu": "Test CPU", "cores": "2", "kernel": "6.0", "compiler": "g++ 12",
          "load": "0.10 / 0.20 / 0.30"}
 JAN_1_2030 = 1893456000  # 2030-01-01 00:00 UTC
