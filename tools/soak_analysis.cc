@@ -455,7 +455,11 @@ Verdict Judge(const SoakReport& report, const Thresholds& thresholds, const std:
       }
       case Gate::kRssMax: {
         const double peak_mib = report.rss_peak_bytes / kMiB;
-        const bool ok = thresholds.max_rss_mib <= 0 || peak_mib <= thresholds.max_rss_mib;
+        if (thresholds.max_rss_mib <= 0) {  // no bound: say so rather than "<= 0.0 MiB"
+          check(true, absl::StrFormat("rss_peak %.1f MiB (no bound)", peak_mib));
+          break;
+        }
+        const bool ok = peak_mib <= thresholds.max_rss_mib;
         check(ok, absl::StrFormat("rss_peak %.1f MiB %s %.1f MiB", peak_mib, ok ? "<=" : ">",
                                   thresholds.max_rss_mib));
         break;

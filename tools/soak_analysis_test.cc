@@ -257,6 +257,7 @@ TEST(JudgeTest, BreachesAreReportedAndGatesCanBeDropped) {
   const Verdict passing = Judge(r, thresholds, *all);
   EXPECT_TRUE(passing.pass);
   EXPECT_THAT(VerdictLine(passing), HasSubstr("VERDICT: PASS"));
+  EXPECT_THAT(VerdictLine(passing), HasSubstr("rss_peak 110.0 MiB (no bound)"));
 
   auto none = ParseGates("none");
   ASSERT_TRUE(none.ok());
