@@ -15,7 +15,7 @@ runfiles out of bazel-bin (the next build would overwrite it) and handed to the
 runner with --extra=hakmem-<profile>=<path>. The multi-threaded tables
 (--mt_threads, blocks freed by other threads) use the first --ws; the
 Larson-style churn table comes from //benchmarks:micro built with
---config=fast. A table of the performance targets (TARGETS) against the run's
+--config=fast. A table of the performance targets (the constants below) against the run's
 figures opens the file.
 
 --soak_dir=DIR also renders the soak section (docs/SOAK.md) from DIR/soak_*.csv,
