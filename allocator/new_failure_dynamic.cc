@@ -27,6 +27,7 @@
 
 #include "allocator/alloc_inline.h"
 #include "allocator/new_failure.h"
+#include "boxes/env_gates/env_gates.h"
 
 namespace hakmem {
 namespace {
@@ -61,30 +62,12 @@ Fn FindInLibStdCxx(const char* symbol) noexcept {
   return reinterpret_cast<Fn>(dlsym(lib, symbol));
 }
 
-void WriteAll(const char* s, size_t n) noexcept {
-  while (n > 0) {
-    const ssize_t written = write(STDERR_FILENO, s, n);
-    if (written <= 0) return;
-    s += written;
-    n -= static_cast<size_t>(written);
-  }
-}
-
-template <size_t N>
-void WriteAll(const char (&s)[N]) noexcept {
-  WriteAll(s, N - 1);
-}
-
 [[noreturn]] void AbortWithoutCxxRuntime(size_t size) noexcept {
-  char digits[24];
-  size_t start = sizeof(digits);
-  do {
-    digits[--start] = static_cast<char>('0' + size % 10);
-    size /= 10;
-  } while (size != 0);
-  WriteAll("hakmem: operator new(");
-  WriteAll(digits + start, sizeof(digits) - start);
-  WriteAll(") failed and no C++ runtime (libstdc++.so.6) is loaded to throw std::bad_alloc; aborting\n");
+  char digits[21];
+  WriteString(STDERR_FILENO, "hakmem: operator new(");
+  WriteString(STDERR_FILENO, FormatUnsigned(size, digits));
+  WriteString(STDERR_FILENO,
+              ") failed and no C++ runtime (libstdc++.so.6) is loaded to throw std::bad_alloc; aborting\n");
   abort();
 }
 
