@@ -197,15 +197,13 @@ def target_rows(runs, micro_rows):
     rows.append(("Larson-style churn, 2 threads, FAST", ">= %.2f x mimalloc" % THREADED_VS_MIMALLOC,
                  "n/a" if larson is None else "%.2f x" % larson,
                  None if larson is None else larson >= THREADED_VS_MIMALLOC))
-    calls = []
-    for result in single:
-        fast = allocator_row(result, "hakmem-fast")
-        if fast is not None and fast["syscalls_per_op"]:
-            calls.append(sum(value for value in fast["syscalls_per_op"].values() if value is not None))
+    fast_rows = [row for row in (allocator_row(result, "hakmem-fast") for result in single) if row is not None]
+    calls = [sum(value for value in row["syscalls_per_op"].values() if value is not None)
+             for row in fast_rows if row["syscalls_per_op"]]
     rows.append(("OS calls per operation after warm-up, FAST (largest of the single-threaded tables)",
                  "<= %.0e" % MAX_CALLS_PER_OP, per_op(max(calls)) if calls else "n/a",
                  max(calls) <= MAX_CALLS_PER_OP if calls else None))
-    cvs = [allocator_row(result, "hakmem-fast")["cv"] for result in single if allocator_row(result, "hakmem-fast")]
+    cvs = [row["cv"] for row in fast_rows]
     rows.append(("CV over the runs, FAST (largest of the single-threaded tables)", "<= %.0f %%" % (MAX_CV * 100),
                  "%.1f %%" % (max(cvs) * 100) if cvs else "n/a", max(cvs) <= MAX_CV if cvs else None))
     return rows

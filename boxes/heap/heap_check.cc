@@ -72,7 +72,6 @@ struct Checker {
     if (heads != ss->live_spans) Fail("live span count", ss);
   }
 
-  // Every block in the bins of `h` must be a block start in a superslab `h` owns.
   // Every remembered superslab must be one of the heap's own, in its slot: the
   // free fast path trusts the slots instead of the chunk map and the owner.
   void CheckOwnedSlots(const Heap* h) {
@@ -88,6 +87,7 @@ struct Checker {
     }
   }
 
+  // Every block in the bins of `h` must be a block start in a superslab `h` owns.
   void CheckBins(const Heap* h) {
     for (size_t c = 0; c < kNumClasses; ++c) {
       uint32_t n = 0;
