@@ -53,6 +53,14 @@ ALLOCATORS = [
 
 _ENABLED = [allocator for allocator in ALLOCATORS if allocator.enabled]
 
+# For all code the per-allocator binaries share. Each binary imports different
+# symbols, so its PLT, and with it everything after it in .text, moves by a
+# multiple of 16 bytes: without this, the same hot loop sat at a different
+# offset within its cache line in each binary, and the floors measured up to
+# 3 % apart in two binaries differing only in that (docs/PERFORMANCE.md,
+# experiment 26). Aligned functions start every loop at the same offset.
+SHARED_CODE_COPTS = ["-falign-functions=64"]
+
 def allocator_names():
     return [allocator.name for allocator in _ENABLED]
 
@@ -108,40 +116,71 @@ def allocator_binaries(name, srcs, deps = [], copts = [], linkopts = [], tags = 
     native.cc_library(
         name = name + "_code",
         srcs = srcs,
-        copts = copts,
+        copts = SHARED_CODE_COPTS + copts,
         deps = deps,
         alwayslink = True,
         tags = tags,
     )
     binaries = []
     for allocator in _ENABLED:
-        binary = "%s_%s" % (name, allocator.name)
-        allocator_identity_source(
-            name = binary + "_identity",
-            allocator = allocator.name,
-            malloc_from = allocator.malloc_from,
-        )
-        link = list(allocator.link)
-        if allocator.shared_library:
-            native.cc_import(
-                name = binary + "_shared_allocator",
-                shared_library = allocator.shared_library,
-                tags = tags,
-            )
-            link.append(":" + binary + "_shared_allocator")
-        native.cc_binary(
-            name = binary,
-            srcs = [":" + binary + "_identity"],
-            deps = [":" + name + "_code"] + link,
-            linkopts = linkopts,
-            # Replaces malloc, which sanitizers do too (see .bazelrc).
-            tags = tags + ["override"],
-            **kwargs
-        )
-        binaries.append(":" + binary)
+        binaries.append(_allocator_binary(name, name + "_code", allocator, linkopts, tags, kwargs))
     _manifest(
         name = name + "_allocators",
         allocators = allocator_names(),
         binaries = binaries,
         tags = tags + ["override"],
     )
+
+def _allocator_binary(prefix, code, allocator, linkopts, tags, kwargs):
+    """`<prefix>_<allocator>`: the cc_library `code` linked with one allocator; returns its label."""
+    binary = "%s_%s" % (prefix, allocator.name)
+    allocator_identity_source(
+        name = binary + "_identity",
+        allocator = allocator.name,
+        malloc_from = allocator.malloc_from,
+    )
+    link = list(allocator.link)
+    if allocator.shared_library:
+        native.cc_import(
+            name = binary + "_shared_allocator",
+            shared_library = allocator.shared_library,
+            tags = tags,
+        )
+        link.append(":" + binary + "_shared_allocator")
+    native.cc_binary(
+        name = binary,
+        srcs = [":" + binary + "_identity"],
+        deps = [":" + code] + link,
+        linkopts = linkopts,
+        # Replaces malloc, which sanitizers do too (see .bazelrc).
+        tags = tags + ["override"],
+        **kwargs
+    )
+    return ":" + binary
+
+# The workload floors (benchmarks/workload_floor): allocators that do (almost)
+# nothing, linked the way the allocators above are, so that a runner's
+# --extra can show what the workload itself costs. Not in any manifest: they
+# are measuring instruments, not allocators to compare.
+WORKLOAD_FLOORS = [
+    struct(
+        name = "noop",
+        shared_library = "//benchmarks/workload_floor:libnoop_allocator.so",
+        link = [],
+        malloc_from = "libnoop_allocator.so",
+    ),
+    struct(
+        name = "bare_list",
+        shared_library = "//benchmarks/workload_floor:libbare_list_allocator.so",
+        link = [],
+        malloc_from = "libbare_list_allocator.so",
+    ),
+]
+
+def workload_floor_binaries(name, linkopts = [], tags = [], **kwargs):
+    """`<name>_floor_<floor>` for every workload floor, from `<name>_code`.
+
+    Call after allocator_binaries(name, ...), which declares `<name>_code`.
+    """
+    for floor in WORKLOAD_FLOORS:
+        _allocator_binary(name + "_floor", name + "_code", floor, linkopts, tags, kwargs)

@@ -49,10 +49,13 @@ class RenderTest(unittest.TestCase):
 
 
 def runner_result(ws, threads, rows):
-    """A runner --json result with allocators given as name -> (vs_mimalloc, cv, peak RSS MiB, calls per op)."""
+    """A runner --json result with allocators given as name -> (vs_mimalloc, cv, peak RSS MiB, calls per op).
+
+    Medians are 100 M ops/s times vs_mimalloc (or 100 M when that is None)."""
     allocators = []
     for name, (vs_mimalloc, cv, rss, calls) in rows.items():
-        allocators.append({"name": name, "library": "/x", "median_ops_per_s": 100e6, "cv": cv,
+        median = 100e6 * (vs_mimalloc or 1.0)
+        allocators.append({"name": name, "library": "/x", "median_ops_per_s": median, "cv": cv,
                            "min_ops_per_s": 90e6, "max_ops_per_s": 110e6, "vs_mimalloc": vs_mimalloc,
                            "vs_glibc": 1.5, "peak_rss_mib": rss,
                            "syscalls_per_op": None if calls is None else {"mmap": calls, "munmap": 0, "madvise": 0,
@@ -98,6 +101,32 @@ class TargetsTest(unittest.TestCase):
             ("OS calls per operation after warm-up, FAST (largest of the single-threaded tables)", "<= 1e-08", "0", True),
             ("CV over the runs, FAST (largest of the single-threaded tables)", "<= 2 %", "1.2 %", True),
         ])
+
+    def test_floors_shown_beside_the_fast_figure(self):
+        runs = self.runs()
+        runs[1]["allocators"] += runner_result(400, 1, {"floor-noop": (1.14, 0.01, 3.1, 0.0),
+                                                        "floor-bare-list": (1.10, 0.01, 3.5, 0.0)})["allocators"]
+        rows = {row[0]: row for row in scorecard.target_rows(runs, {})}
+        self.assertEqual(rows["Mixed ws=400, FAST"][2:],
+                         ("1.08 x (no-op allocator 1.14 x, bare free list 1.10 x)", False))
+        self.assertEqual(rows["Mixed ws=8192, FAST"][2], "1.15 x")
+        # A floor is no hakmem profile: the CV and OS-call targets still read hakmem-fast only.
+        self.assertEqual(rows["CV over the runs, FAST (largest of the single-threaded tables)"][2], "1.2 %")
+
+    def test_floor_costs_per_operation(self):
+        self.assertEqual(scorecard.render_floor_costs(self.runs()), "")
+        runs = self.runs()[:2]
+        for result in runs:
+            result["allocators"] += runner_result(0, 1, {"floor-noop": (1.25, 0.01, 3.1, 0.0)})["allocators"]
+        lines = scorecard.render_floor_costs(runs).splitlines()
+        self.assertEqual(lines[0], "## What the workload costs by itself")
+        self.assertIn("| allocator | ws=8192 ns/op | above no-op | ws=400 ns/op | above no-op |", lines)
+        # mimalloc: 1e9 / 100e6 = 10 ns; the no-op allocator 1e9 / 125e6 = 8 ns.
+        self.assertIn("| mimalloc | 10.00 | +2.00 | 10.00 | +2.00 |", lines)
+        self.assertIn("| hakmem-fast | 8.70 | +0.70 | 9.26 | +1.26 |", lines)
+        self.assertIn("| floor-noop | 8.00 | +0.00 | 8.00 | +0.00 |", lines)
+        text = scorecard.render_scorecard(FACTS, "tools/scorecard.py", [("mixed", r) for r in runs])
+        self.assertLess(text.index("## ws=400"), text.index("## What the workload costs by itself"))
 
     def test_misses_and_missing_figures(self):
         rows = {row[0]: row for row in scorecard.target_rows(self.runs(cv=0.03, calls=2e-8, threads_4=0.9), {})}
