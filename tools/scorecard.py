@@ -15,8 +15,11 @@ runfiles out of bazel-bin (the next build would overwrite it) and handed to the
 runner with --extra=hakmem-<profile>=<path>. The multi-threaded tables
 (--mt_threads, blocks freed by other threads) use the first --ws; the
 Larson-style churn table comes from //benchmarks:micro built with
---config=fast. A table of the performance targets (the constants below) against the run's
-figures opens the file.
+--config=fast. The single-threaded tables also run the workload floors
+(benchmarks/workload_floor: a no-op and a bare free-list allocator), shown
+beside the FAST targets and as each allocator's time per operation above the
+no-op allocator's. A table of the performance targets (the constants below)
+against the run's figures opens the file.
 
 --soak_dir=DIR also renders the soak section (docs/SOAK.md) from DIR/soak_*.csv,
 analysed by //tools:soak_analyze --json, with DIR/NOTES.md (how the runs were
