@@ -11,8 +11,11 @@
 
 #include "benchmarks/workload_floor/arena.h"
 
-namespace hakmem::bench::workload_floor {
 namespace {
+
+using hakmem::bench::workload_floor::CarveBlock;
+using hakmem::bench::workload_floor::HeaderOf;
+using hakmem::bench::workload_floor::kUntracked;
 
 constexpr size_t kClasses = 2048 / 16 + 1;  // class c holds c * 16 bytes (class 0: 16)
 
@@ -24,16 +27,7 @@ __attribute__((noinline)) void* CarveForClass(size_t cls) { return CarveBlock(cl
 
 }  // namespace
 
-size_t UsableSize(void* block) { return HeaderOf(block)->usable; }
-
-}  // namespace hakmem::bench::workload_floor
-
-using hakmem::bench::workload_floor::CarveBlock;
-using hakmem::bench::workload_floor::CarveForClass;
-using hakmem::bench::workload_floor::HeaderOf;
-using hakmem::bench::workload_floor::kClasses;
-using hakmem::bench::workload_floor::kUntracked;
-using hakmem::bench::workload_floor::t_heads;
+size_t hakmem::bench::workload_floor::UsableSize(void* block) { return HeaderOf(block)->usable; }
 
 extern "C" {
 

@@ -11,8 +11,11 @@
 
 #include "benchmarks/workload_floor/arena.h"
 
-namespace hakmem::bench::workload_floor {
 namespace {
+
+using hakmem::bench::workload_floor::CarveBlock;
+using hakmem::bench::workload_floor::HeaderOf;
+using hakmem::bench::workload_floor::kUntracked;
 
 constexpr size_t kBufferBytes = 2048;
 constexpr unsigned kBuffers = 64;  // a power of two: the turn is a mask
@@ -30,16 +33,9 @@ bool IsBuffer(const void* block) {
 
 }  // namespace
 
-size_t UsableSize(void* block) { return IsBuffer(block) ? kBufferBytes : HeaderOf(block)->usable; }
-
-}  // namespace hakmem::bench::workload_floor
-
-using hakmem::bench::workload_floor::CarveBlock;
-using hakmem::bench::workload_floor::g_buffers;
-using hakmem::bench::workload_floor::g_turn;
-using hakmem::bench::workload_floor::kBufferBytes;
-using hakmem::bench::workload_floor::kBuffers;
-using hakmem::bench::workload_floor::kUntracked;
+size_t hakmem::bench::workload_floor::UsableSize(void* block) {
+  return IsBuffer(block) ? kBufferBytes : HeaderOf(block)->usable;
+}
 
 extern "C" {
 
