@@ -137,24 +137,32 @@ bool OnSpanEmpty(Heap* h, Superslab* ss, Slab* s) {
 }
 
 // Moves every remotely freed block of `s` to its free list; returns the count.
-// Remote lists hold plain links (pushed with a CAS); they are encoded here.
+// The remote list is encoded like the free list (remote_free.h): the walk only
+// reads, and the list goes onto the free list whole, by its tail's link.
 uint32_t TakeRemote(Slab* s) {
-  void* block = RemoteTakeAll(s);
+  void* const head = RemoteTakeAll(s);
+  void* tail = nullptr;
   uint32_t n = 0;
-  while (block != nullptr) {
+  for (void* block = head; block != nullptr;) {
     if (n == s->used) {
       // More blocks came back than were out: one was freed twice (a list that
       // loops back on itself ends here too). Warn mode drops the rest.
       ReportDoubleFree("free", block);
       break;
     }
-    void* next = *static_cast<void**>(block);
-    SetNext(block, s->free);
-    s->free = block;
-    block = next;
+    tail = block;
     ++n;
+    block = GetNext(block);
+    if (block != nullptr && !LinkLooksValid(block)) {
+      // A freed block was written to: the rest of the list is lost (leaked,
+      // never handed out).
+      ReportCorruptedFreeList(tail);
+      break;
+    }
   }
   if (n == 0) return 0;
+  SetNext(tail, s->free);
+  s->free = head;
   s->used = static_cast<uint16_t>(s->used - n);
   NoteBytesOut(-static_cast<int64_t>(n) * s->block_size);
   return n;

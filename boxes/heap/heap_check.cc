@@ -26,11 +26,10 @@ struct Checker {
 
   // Length of a free list whose blocks must all be block starts of `s`;
   // stops (and reports) at a bad link or after more links than blocks.
-  // `encoded`: links stored as SetNext writes them (all lists but remote ones).
-  uint32_t ListLength(const Slab* s, const void* head, bool encoded, const char* list_name) {
+  uint32_t ListLength(const Slab* s, const void* head, const char* list_name) {
     uint32_t n = 0;
     const uintptr_t base = reinterpret_cast<uintptr_t>(SuperslabOf(s));
-    for (const void* p = head; p != nullptr; p = encoded ? GetNext(p) : *static_cast<void* const*>(p)) {
+    for (const void* p = head; p != nullptr; p = GetNext(p)) {
       const uintptr_t a = reinterpret_cast<uintptr_t>(p);
       if (SuperslabOf(p) != SuperslabOf(s) || !IsBlockStart(s, a - base)) {
         Fail(list_name, p);
@@ -62,9 +61,9 @@ struct Checker {
       }
       if (Carved(s) > s->capacity) Fail("carved beyond capacity", s);
       if (s->used > Carved(s)) Fail("more blocks used than carved", s);
-      const uint32_t local = ListLength(s, s->free, true, "free list entry outside its span");
+      const uint32_t local = ListLength(s, s->free, "free list entry outside its span");
       const uint32_t remote =
-          ListLength(s, s->remote.load(std::memory_order_acquire), false, "remote list entry outside its span");
+          ListLength(s, s->remote.load(std::memory_order_acquire), "remote list entry outside its span");
       (void)remote;  // walked for its links only: `used` still counts these blocks
       if (s->used + local != Carved(s)) Fail("used + free != carved", s);
       if (owner != nullptr && s->in_partial && !SlabHasFree(s)) Fail("partial span with nothing free", s);

@@ -2,6 +2,14 @@
 // onto its span's lock-free multi-producer list; the owner collects the whole
 // list with one exchange when it refills.
 //
+// The list's links are encoded with the process's link key, as the spans' own
+// free lists are (thread_cache.h), so the owner splices a collected list onto
+// the span's free list whole: it reads every block (to count them and find the
+// tail) but writes only the tail. Each block's line, last written by the
+// freeing thread's core, then crosses cores once instead of twice (a read,
+// then a write to re-encode the link), which is what remote frees cost when
+// the cores are far apart.
+//
 // After the push the freeing thread must not touch the superslab again: the
 // owner may collect the block and release the memory at once. So the owner is
 // read first, and the wake-up goes to the owner's heap (never unmapped).
@@ -12,6 +20,7 @@
 
 #include "boxes/diagnostics/diagnostics.h"
 #include "boxes/superslab/superslab.h"
+#include "boxes/thread_cache/thread_cache.h"
 
 namespace hakmem {
 
@@ -27,7 +36,7 @@ inline bool RemotePush(Slab* s, void* p) {
       ReportDoubleFree("free", p);
       return false;
     }
-    *static_cast<void**>(p) = old;
+    SetNext(p, old);
   } while (!s->remote.compare_exchange_weak(old, p, std::memory_order_seq_cst,
                                             std::memory_order_relaxed));
   return old == nullptr;

@@ -2,9 +2,11 @@
 // overwrites it with an address of the program's choosing must not make malloc
 // hand that address out or crash inside malloc: the next pop reports
 //   hakmem: malloc(): free list corrupted (a freed block was written to) at 0x...
-// and aborts. Links are stored XOR-ed with (block address >> 12) and a pop
-// checks that the decoded link is 16-byte aligned. Checked for a block in the
-// first page of a slab ((address >> 12) % 16 == 0) and for one further in.
+// and aborts. Links are stored XOR-ed with the process's link key (bit 3 set)
+// and a pop checks that the decoded link is 16-byte aligned. Checked for a block
+// in the first page of a slab ((address >> 12) % 16 == 0) and for one further
+// in, and for a block another thread freed, still on its span's remote list
+// when it is overwritten: the owner's collection walks that list.
 #include <signal.h>
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "allocator/hakmem.h"
@@ -55,6 +58,28 @@ int ChildOverwriteThenAllocate() {
   return 0;
 }
 
+// Another thread frees two blocks (the span's remote list is then
+// second -> first); the owner overwrites the link of the second, then collects.
+int ChildOverwriteRemotelyFreed() {
+  void* first = Malloc(kBlockSize);
+  void* second = Malloc(kBlockSize);
+  void* keep = Malloc(kBlockSize);  // keeps the span from emptying
+  if (first == nullptr || second == nullptr || keep == nullptr) return 2;
+  std::thread([first, second] {
+    Free(first);
+    Free(second);
+  }).join();
+  void* forged = g_target + 16;
+  std::memcpy(second, &forged, sizeof forged);  // the use-after-free
+  std::printf("victim=%p\n", second);
+  std::fflush(stdout);
+  hak_trim(0);  // collects the remote frees, as a refill would
+  bool forged_handed_out = false;
+  for (int i = 0; i < 256; ++i) forged_handed_out |= Malloc(kBlockSize) == forged;
+  std::printf("second_is_forged=%d\n", forged_handed_out);
+  return 0;
+}
+
 void ExpectOverwriteCaught(const char* position) {
   hakmem_test::ChildResult r = hakmem_test::RunSelf("overwrite", {std::string("POSITION=") + position}, 30);
   ASSERT_FALSE(r.ExitedWith(2) || r.ExitedWith(3)) << "test setup failed\n" << r.Describe();
@@ -69,11 +94,25 @@ TEST(FreeListOverwrite, CaughtForABlockFurtherIntoItsSlab) { ExpectOverwriteCaug
 
 TEST(FreeListOverwrite, CaughtForABlockInTheFirstPageOfASlab) { ExpectOverwriteCaught("first_page"); }
 
+TEST(FreeListOverwrite, CaughtForABlockOnARemoteList) {
+  hakmem_test::ChildResult r = hakmem_test::RunSelf("remote", {}, 30);
+  ASSERT_FALSE(r.ExitedWith(2)) << "test setup failed\n" << r.Describe();
+  EXPECT_TRUE(r.KilledBy(SIGABRT)) << "the overwritten remote link was not caught\n" << r.Describe();
+  EXPECT_NE(r.err.find("free list corrupted (a freed block was written to) at " +
+                       hakmem_test::ValueOf(r.out, "victim")),
+            std::string::npos)
+      << r.Describe();
+  EXPECT_NE(hakmem_test::ValueOf(r.out, "second_is_forged"), "1") << "malloc returned the forged address\n"
+                                                                  << r.Describe();
+}
+
 }  // namespace
 }  // namespace hakmem_reliability
 
 int main(int argc, char** argv) {
-  hakmem_test::RunChildModeIfAsked(argc, argv, {{"overwrite", hakmem_reliability::ChildOverwriteThenAllocate}});
+  hakmem_test::RunChildModeIfAsked(argc, argv,
+                                   {{"overwrite", hakmem_reliability::ChildOverwriteThenAllocate},
+                                    {"remote", hakmem_reliability::ChildOverwriteRemotelyFreed}});
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
