@@ -177,6 +177,9 @@ WORKLOAD_FLOORS = [
     ),
 ]
 
+def workload_floor_names():
+    return [floor.name for floor in WORKLOAD_FLOORS]
+
 def workload_floor_binaries(name, linkopts = [], tags = [], **kwargs):
     """`<name>_floor_<floor>` for every workload floor, from `<name>_code`.
 
