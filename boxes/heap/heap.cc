@@ -76,22 +76,24 @@ void HeapDetach(Heap* h, Superslab* ss) {
 }
 
 void PartialLink(Heap* h, Slab* s) {
-  s->prev = nullptr;
-  s->next = h->partial[s->cls];
-  if (s->next != nullptr) s->next->prev = s;
+  SpanOwnerState& st = OwnerStateOf(s);
+  st.prev = nullptr;
+  st.next = h->partial[s->cls];
+  if (st.next != nullptr) OwnerStateOf(st.next).prev = s;
   h->partial[s->cls] = s;
-  s->in_partial = 1;
+  st.in_partial = 1;
 }
 
 void PartialUnlink(Heap* h, Slab* s) {
-  if (s->prev != nullptr) {
-    s->prev->next = s->next;
+  SpanOwnerState& st = OwnerStateOf(s);
+  if (st.prev != nullptr) {
+    OwnerStateOf(st.prev).next = st.next;
   } else {
-    h->partial[s->cls] = s->next;
+    h->partial[s->cls] = st.next;
   }
-  if (s->next != nullptr) s->next->prev = s->prev;
-  s->next = s->prev = nullptr;
-  s->in_partial = 0;
+  if (st.next != nullptr) OwnerStateOf(st.next).prev = st.prev;
+  st.next = st.prev = nullptr;
+  st.in_partial = 0;
 }
 
 // ---- spans -----------------------------------------------------------------------
@@ -100,7 +102,7 @@ void PartialUnlink(Heap* h, Slab* s) {
 // whose list the caller manages). Returns true when the superslab is now empty;
 // the caller then detaches and releases it.
 bool ReleaseSpan(Heap* h, Superslab* ss, Slab* s) {
-  if (h != nullptr && s->in_partial) PartialUnlink(h, s);
+  if (h != nullptr && OwnerStateOf(s).in_partial) PartialUnlink(h, s);
   const bool was_full = ss->in_full_list;
   const size_t touched = SpanTouchedBytes(s);
   SuperslabFreeSpan(ss, s);
@@ -124,9 +126,9 @@ void DetachAndRelease(Heap* h, Superslab* ss) {
 // cycle does not map and unmap. Returns true if `ss` was released.
 bool OnSpanEmpty(Heap* h, Superslab* ss, Slab* s) {
   Slab* head = h->partial[s->cls];
-  const bool only_partial = head == nullptr || (head == s && s->next == nullptr);
+  const bool only_partial = head == nullptr || (head == s && OwnerStateOf(s).next == nullptr);
   if (only_partial && KeepLastEmptySpan(s)) {
-    if (!s->in_partial) PartialLink(h, s);
+    if (!OwnerStateOf(s).in_partial) PartialLink(h, s);
     return false;
   }
   if (ReleaseSpan(h, ss, s)) {
@@ -136,55 +138,101 @@ bool OnSpanEmpty(Heap* h, Superslab* ss, Slab* s) {
   return false;
 }
 
-// Moves every remotely freed block of `s` to its free list; returns the count.
-// The remote list is encoded like the free list (remote_free.h): the walk only
-// reads, and the list goes onto the free list whole, by its tail's link.
-uint32_t TakeRemote(Slab* s) {
+// A span's remote list, taken by its owner, while it is walked and spliced.
+// The list is encoded like the free lists (remote_free.h): the walk only
+// reads, and the list goes onto the span's free list whole, by its tail.
+struct TakenRemoteList {
+  Slab* span;
+  void* head;
+  void* tail;      // the last block walked
+  void* cursor;    // the next block to walk; nullptr once the walk is over
+  uint32_t count;  // blocks walked
+  uint32_t limit;  // blocks out of the span: a list longer than this holds a block twice
+};
+
+// Takes `s`'s remote list; false when it was empty.
+bool TakeRemoteList(Slab* s, TakenRemoteList* list) {
   void* const head = RemoteTakeAll(s);
-  void* tail = nullptr;
-  uint32_t n = 0;
-  for (void* block = head; block != nullptr;) {
-    if (n == s->used) {
-      // More blocks came back than were out: one was freed twice (a list that
-      // loops back on itself ends here too). Warn mode drops the rest.
-      ReportDoubleFree("free", block);
-      break;
-    }
-    tail = block;
-    ++n;
-    block = GetNext(block);
-    if (block != nullptr && !LinkLooksValid(block)) {
-      // A freed block was written to: the rest of the list is lost (leaked,
-      // never handed out).
-      ReportCorruptedFreeList(tail);
-      break;
+  if (head == nullptr) return false;
+  *list = {s, head, nullptr, head, 0, OwnerStateOf(s).used};
+  return true;
+}
+
+// Walks the lists side by side, one block of each per round. Each block was
+// last written by the core that freed it, so every step is a cache miss; the
+// steps of different lists do not depend on each other, so their misses
+// overlap instead of following one another.
+void WalkRemoteLists(TakenRemoteList* lists, size_t count) {
+  size_t walking = count;
+  while (walking > 0) {
+    for (size_t i = 0; i < count; ++i) {
+      TakenRemoteList& list = lists[i];
+      void* const block = list.cursor;
+      if (block == nullptr) continue;
+      void* next = nullptr;
+      if (list.count == list.limit) {
+        // More blocks came back than were out: one was freed twice (a list
+        // that loops back on itself ends here too). Warn mode drops the rest.
+        ReportDoubleFree("free", block);
+      } else {
+        list.tail = block;
+        ++list.count;
+        next = GetNext(block);
+        if (next != nullptr && !LinkLooksValid(next)) {
+          // A freed block was written to: the rest of the list is lost
+          // (leaked, never handed out).
+          ReportCorruptedFreeList(block);
+          next = nullptr;
+        }
+      }
+      list.cursor = next;
+      if (next == nullptr) --walking;
     }
   }
-  if (n == 0) return 0;
-  SetNext(tail, s->free);
-  s->free = head;
-  s->used = static_cast<uint16_t>(s->used - n);
-  NoteBytesOut(-static_cast<int64_t>(n) * s->block_size);
-  return n;
 }
 
-// Collects `s`'s remote frees for its owner `h`. Returns true if `ss` was released.
-bool CollectSpan(Heap* h, Superslab* ss, Slab* s) {
-  if (TakeRemote(s) == 0) return false;
-  if (s->used == 0) return OnSpanEmpty(h, ss, s);
-  if (!s->in_partial) PartialLink(h, s);
-  return false;
+// Puts a walked list's blocks onto its span's free list; returns how many.
+uint32_t SpliceRemoteList(const TakenRemoteList& list) {
+  if (list.count == 0) return 0;
+  SpanOwnerState& st = OwnerStateOf(list.span);
+  SetNext(list.tail, st.free);
+  st.free = list.head;
+  st.used = static_cast<uint16_t>(st.used - list.count);
+  NoteBytesOut(-static_cast<int64_t>(list.count) * list.span->block_size);
+  return list.count;
 }
 
-// Collects every span of `ss`; returns true if anything was collected.
+// Moves every remotely freed block of `s` to its free list; returns the count.
+uint32_t TakeRemote(Slab* s) {
+  TakenRemoteList list;
+  if (!TakeRemoteList(s, &list)) return 0;
+  WalkRemoteLists(&list, 1);
+  return SpliceRemoteList(list);
+}
+
+// Collects the remote frees of every span of `ss` for its owner `h`, walking
+// their lists together. Returns true if anything was collected.
 bool CollectSuperslab(Heap* h, Superslab* ss) {
-  bool any = false;
+  TakenRemoteList lists[kSlabsPerSuperslab];
+  size_t count = 0;
   ForEachSpan(ss, [&](Slab* s) {
-    if (s->remote.load(std::memory_order_relaxed) == nullptr) return false;
-    any = true;
-    return CollectSpan(h, ss, s);  // released: nothing left to look at
+    if (TakeRemoteList(s, &lists[count])) ++count;
+    return false;
   });
-  return any;
+  if (count == 0) return false;
+  WalkRemoteLists(lists, count);
+  for (size_t i = 0; i < count; ++i) {
+    Slab* const s = lists[i].span;
+    if (SpliceRemoteList(lists[i]) == 0) continue;
+    const SpanOwnerState& st = OwnerStateOf(s);
+    if (st.used != 0) {
+      if (!st.in_partial) PartialLink(h, s);
+    } else if (OnSpanEmpty(h, ss, s)) {
+      // Released, so every other span was empty too: nothing is left to splice.
+      return true;
+    }
+  }
+  return true;
 }
 
 bool CollectRemote(Heap* h) {
@@ -203,23 +251,31 @@ bool CollectRemote(Heap* h) {
 // Moves up to `want` blocks of `s` into the cache's bin of its class: its free
 // list first, then blocks cut in address order from the span's never-used tail.
 uint32_t TakeFromSpan(Slab* s, ThreadCache* tc, uint32_t want) {
+  SpanOwnerState& st = OwnerStateOf(s);
   void*& bin_head = tc->heads[s->cls];
+  // The first `want` blocks of the free list go to the bin as they are linked
+  // (both lists are encoded with the same key): the walk reads each block and
+  // writes only the last, so blocks freed by other threads, whose lines their
+  // collection only read, are not written here either.
   uint32_t n = 0;
-  while (n < want && s->free != nullptr) {
-    void* b = s->free;
-    void* next = GetNext(b);
-    if (!LinkLooksValid(next)) {
-      ReportCorruptedFreeList(b);
-      next = nullptr;  // warn mode: the rest of the list is leaked, not reused
+  void* const first_free = st.free;
+  void* last = nullptr;
+  for (void* b = first_free; n < want && b != nullptr; ++n) {
+    last = b;
+    b = GetNext(b);
+    if (!LinkLooksValid(b)) {
+      ReportCorruptedFreeList(last);
+      b = nullptr;  // warn mode: the rest of the list is leaked, not reused
     }
-    s->free = next;
-    SetNext(b, bin_head);
-    bin_head = b;
-    ++n;
+    st.free = b;
+  }
+  if (n > 0) {
+    SetNext(last, bin_head);
+    bin_head = first_free;
   }
   // Fresh blocks are cut a page's worth at a time: touching memory only when
   // no freed block is left keeps the resident set close to the live data.
-  const uint32_t carved = Carved(s);
+  const uint32_t carved = st.carved;
   uint32_t fresh = s->capacity - carved;
   if (fresh > want - n) fresh = want - n;
   const uint32_t page_worth = s->block_size >= kPageSize / 2 ? 2 : static_cast<uint32_t>(kPageSize / s->block_size);
@@ -238,7 +294,7 @@ uint32_t TakeFromSpan(Slab* s, ThreadCache* tc, uint32_t want) {
     n += fresh;
   }
   tc->rooms[s->cls] -= static_cast<int32_t>(n);
-  s->used = static_cast<uint16_t>(s->used + n);
+  st.used = static_cast<uint16_t>(st.used + n);
   return n;
 }
 
@@ -293,7 +349,7 @@ bool AdoptAbandoned(Heap* h) {
   h->remote_hint.fetch_add(1, std::memory_order_relaxed);
   ForEachSpan(ss, [&](Slab* s) {
     TakeRemote(s);
-    if (s->used == 0) {
+    if (OwnerStateOf(s).used == 0) {
       if (ReleaseSpan(h, ss, s)) {
         DetachAndRelease(h, ss);
         return true;
@@ -318,7 +374,7 @@ void ReclaimAbandoned(bool force) {
     Superslab* next = ss->next;
     ForEachSpan(ss, [&](Slab* s) {
       TakeRemote(s);
-      if (s->used != 0 || !ReleaseSpan(nullptr, ss, s)) return false;
+      if (OwnerStateOf(s).used != 0 || !ReleaseSpan(nullptr, ss, s)) return false;
       ListRemove(&g_abandoned, ss);
       g_abandoned_count.fetch_sub(1, std::memory_order_relaxed);
       ReleasePolicyReleaseSuperslab(ss);
@@ -333,7 +389,7 @@ bool Refill(Heap* h, size_t cls) {
   for (;;) {
     uint32_t got = 0;
     for (Slab* s = h->partial[cls]; s != nullptr && got < want;) {
-      Slab* next = s->next;
+      Slab* next = OwnerStateOf(s).next;
       got += TakeFromSpan(s, &h->cache, want - got);
       if (!SlabHasFree(s)) PartialUnlink(h, s);
       s = next;
@@ -357,17 +413,18 @@ void FlushBin(Heap* h, size_t cls, uint32_t keep) {
     void* p = CachePop(tc, cls);
     Superslab* ss = SuperslabOf(p);
     Slab* s = SpanAtOffset(ss, reinterpret_cast<uintptr_t>(p) & kChunkMask);
-    if (s == &ss->no_span || s->used == 0) {
+    if (s == &ss->no_span || OwnerStateOf(s).used == 0) {
       // The block was freed twice (its span already took it back): drop it.
       ReportDoubleFree("free", p);
       continue;
     }
-    SetNext(p, s->free);
-    s->free = p;
+    SpanOwnerState& st = OwnerStateOf(s);
+    SetNext(p, st.free);
+    st.free = p;
     bytes += s->block_size;
-    if (--s->used == 0) {
+    if (--st.used == 0) {
       OnSpanEmpty(h, ss, s);
-    } else if (!s->in_partial) {
+    } else if (!st.in_partial) {
       PartialLink(h, s);
     }
   }
@@ -381,7 +438,7 @@ void ReleaseEmptySpans(Heap* h) {
     for (Superslab* ss = *list; ss != nullptr;) {
       Superslab* next = ss->next;
       ForEachSpan(ss, [&](Slab* s) {
-        if (s->used != 0 || !ReleaseSpan(h, ss, s)) return false;
+        if (OwnerStateOf(s).used != 0 || !ReleaseSpan(h, ss, s)) return false;
         DetachAndRelease(h, ss);
         return true;
       });
@@ -405,8 +462,9 @@ void AbandonAll(Heap* h) {
       Superslab* ss = *list;
       ListRemove(list, ss);
       ForEachSpan(ss, [](Slab* s) {
-        s->in_partial = 0;
-        s->next = s->prev = nullptr;
+        SpanOwnerState& st = OwnerStateOf(s);
+        st.in_partial = 0;
+        st.next = st.prev = nullptr;
         return false;
       });
       ss->owner.store(nullptr, std::memory_order_release);

@@ -59,14 +59,15 @@ struct Checker {
       for (uint32_t j = i; j < i + s->nslabs; ++j) {
         if (j >= kSlabsPerSuperslab || ss->span_of[j] != SpanMapEntryOf(i)) Fail("span map of a span's slab", s);
       }
-      if (Carved(s) > s->capacity) Fail("carved beyond capacity", s);
-      if (s->used > Carved(s)) Fail("more blocks used than carved", s);
-      const uint32_t local = ListLength(s, s->free, "free list entry outside its span");
+      const SpanOwnerState& st = OwnerStateOf(s);
+      if (st.carved > s->capacity) Fail("carved beyond capacity", s);
+      if (st.used > st.carved) Fail("more blocks used than carved", s);
+      const uint32_t local = ListLength(s, st.free, "free list entry outside its span");
       const uint32_t remote =
-          ListLength(s, s->remote.load(std::memory_order_acquire), "remote list entry outside its span");
+          ListLength(s, RemoteListOf(s).load(std::memory_order_acquire), "remote list entry outside its span");
       (void)remote;  // walked for its links only: `used` still counts these blocks
-      if (s->used + local != Carved(s)) Fail("used + free != carved", s);
-      if (owner != nullptr && s->in_partial && !SlabHasFree(s)) Fail("partial span with nothing free", s);
+      if (st.used + local != st.carved) Fail("used + free != carved", s);
+      if (owner != nullptr && st.in_partial && !SlabHasFree(s)) Fail("partial span with nothing free", s);
     }
     if (heads != ss->live_spans) Fail("live span count", ss);
   }
@@ -111,8 +112,8 @@ struct Checker {
       if (n != CacheCount(&h->cache, c) && errors == 0) Fail("thread cache count", &h->cache.heads[c]);
     }
     for (size_t c = 0; c < kNumClasses; ++c) {
-      for (const Slab* s = h->partial[c]; s != nullptr; s = s->next) {
-        if (!s->in_partial || s->cls != c) Fail("partial list entry", s);
+      for (const Slab* s = h->partial[c]; s != nullptr; s = OwnerStateOf(s).next) {
+        if (!OwnerStateOf(s).in_partial || s->cls != c) Fail("partial list entry", s);
         if (SuperslabOf(s)->owner.load(std::memory_order_relaxed) != h) Fail("partial span not owned", s);
       }
     }

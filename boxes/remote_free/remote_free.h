@@ -28,7 +28,8 @@ namespace hakmem {
 // wakes the owner with RemoteWake, once per batch of remote frees).
 // seq_cst: see RemoteWake.
 inline bool RemotePush(Slab* s, void* p) {
-  void* old = s->remote.load(std::memory_order_relaxed);
+  std::atomic<void*>& list = RemoteListOf(s);
+  void* old = list.load(std::memory_order_relaxed);
   do {
     // The same block on top already: an immediate double free from another
     // thread, which would make the list loop on itself.
@@ -37,8 +38,7 @@ inline bool RemotePush(Slab* s, void* p) {
       return false;
     }
     SetNext(p, old);
-  } while (!s->remote.compare_exchange_weak(old, p, std::memory_order_seq_cst,
-                                            std::memory_order_relaxed));
+  } while (!list.compare_exchange_weak(old, p, std::memory_order_seq_cst, std::memory_order_relaxed));
   return old == nullptr;
 }
 
@@ -56,8 +56,9 @@ inline void RemoteWake(std::atomic<uint32_t>* hint) {
 // Takes every pending block; returns the list head (nullptr when none).
 // The wake-up hint must be cleared (seq_cst) before the scan calls this.
 inline void* RemoteTakeAll(Slab* s) {
-  if (s->remote.load(std::memory_order_seq_cst) == nullptr) return nullptr;
-  return s->remote.exchange(nullptr, std::memory_order_acquire);
+  std::atomic<void*>& list = RemoteListOf(s);
+  if (list.load(std::memory_order_seq_cst) == nullptr) return nullptr;
+  return list.exchange(nullptr, std::memory_order_acquire);
 }
 
 }  // namespace hakmem

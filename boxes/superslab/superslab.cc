@@ -33,26 +33,29 @@ void SuperslabInit(Superslab* ss, Heap* owner) {
   ss->in_full_list = 0;
   ss->decommitted = 0;
   for (SpanMapEntry& entry : ss->span_of) entry = kNoSpanEntry;
-  for (Slab& s : ss->slabs) {
-    s.nslabs = 0;
-    s.in_partial = 0;
-    s.free = nullptr;
-    s.remote.store(nullptr, std::memory_order_relaxed);
-  }
+  for (Slab& s : ss->slabs) s.nslabs = 0;
+  for (SpanOwnerState& st : ss->owner_states) st = SpanOwnerState{};
+  for (std::atomic<void*>& list : ss->remote_lists) list.store(nullptr, std::memory_order_relaxed);
   SlabMakeSentinel(&ss->no_span);
 }
 
 void SlabMakeSentinel(Slab* s) {
   s->block_test_mul = 0;
   s->start_offset = 0;
+  s->first = 0;  // keeps OwnerStateOf and RemoteListOf inside the header
+  s->nslabs = 0;
   __atomic_store_n(&s->carved_limit, 0u, __ATOMIC_RELAXED);
 }
 
-void SlabSetCarved(Slab* s, uint16_t carved) {
-  s->carved = carved;
+void SlabSetCarvedLimit(Slab* s, uint32_t carved) {
   // e = block_size * c - 2^64, which the 64-bit product wraps to.
   const uint32_t step = static_cast<uint32_t>(s->block_size * s->block_test_mul);
   __atomic_store_n(&s->carved_limit, carved * step, __ATOMIC_RELAXED);
+}
+
+void SlabSetCarved(Slab* s, uint16_t carved) {
+  OwnerStateOf(s).carved = carved;
+  SlabSetCarvedLimit(s, carved);
 }
 
 Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
@@ -74,15 +77,12 @@ Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
   s->block_size = static_cast<uint32_t>(ClassSize(cls));
   s->block_test_mul = BlockTestMultiplier(s->block_size);
   s->capacity = static_cast<uint16_t>((span_end - start) / s->block_size);
-  s->used = 0;
-  SlabSetCarved(s, 0);
   s->cls = static_cast<uint16_t>(cls);
   s->first = static_cast<uint8_t>(first);
   s->nslabs = static_cast<uint8_t>(n);
-  s->in_partial = 0;
-  s->free = nullptr;
-  s->next = s->prev = nullptr;
-  s->remote.store(nullptr, std::memory_order_relaxed);
+  OwnerStateOf(s) = SpanOwnerState{};
+  SlabSetCarved(s, 0);
+  RemoteListOf(s).store(nullptr, std::memory_order_relaxed);
   return s;
 }
 
@@ -93,7 +93,7 @@ void SuperslabFreeSpan(Superslab* ss, Slab* s) {
   ss->free_mask |= bits;
   ss->live_spans--;
   s->nslabs = 0;
-  s->free = nullptr;
+  OwnerStateOf(s).free = nullptr;
 }
 
 size_t SpanTouchedBytes(const Slab* s) {

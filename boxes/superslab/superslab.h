@@ -29,12 +29,13 @@ inline constexpr uint32_t kLargeMagic = 0x4c4b4148;      // "HAKL"
 inline constexpr uint32_t kAllSlabsFree = 0xffffffffu;
 
 // One span: 1..32 consecutive slabs serving one size class. Its metadata lives
-// in the superslab's header, so SuperslabOf(slab) is its superslab.
-struct Slab {
-  void* free;                 // owner-only free list
-  std::atomic<void*> remote;  // blocks freed by other threads (multi-producer)
-  Slab* next;                 // owner heap's partial list of this class
-  Slab* prev;
+// in the superslab's header, so SuperslabOf(slab) is its superslab. The Slab
+// holds what every free of the span reads (the block test, the class), and its
+// own line: the owner writes it only when it carves (a page of blocks at a
+// time), so other threads' frees find it in their caches. What the owner
+// changes on every refill and flush is in SpanOwnerState, and the list other
+// threads push to in Superslab::remote_lists, each in lines of their own.
+struct alignas(64) Slab {
   // Validates pointers without a division (after Lemire et al.): with
   // block_test_mul = c = floor(2^64 / block_size) + 1 and e = block_size * c
   // - 2^64 (1 <= e <= block_size), a 32-bit `rel` = k * block_size + r gives
@@ -45,17 +46,14 @@ struct Slab {
   uint32_t start_offset;  // first block, from the superslab's start
   uint32_t block_size;    // the class size
   uint16_t capacity;      // blocks in the span
-  uint16_t used;          // blocks out of the slab: with the user or in a thread cache
-  uint16_t carved;        // blocks cut from the never-used tail so far
   uint16_t cls;
   // carved * e (see block_test_mul); 0 rejects every offset. Only the owner
   // writes it; other threads' frees read it to validate pointers, so it is
   // accessed with relaxed atomic builtins (a plain field keeps the compiler
   // free to address it together with its neighbours).
   uint32_t carved_limit;
-  uint8_t first;       // index of the span's first slab
-  uint8_t nslabs;      // span length; 0 when this slab heads no span
-  uint8_t in_partial;  // linked in the owner's partial list
+  uint8_t first;   // index of the span's first slab
+  uint8_t nslabs;  // span length; 0 when this slab heads no span
 };
 static_assert(sizeof(Slab) == 64);
 
@@ -73,6 +71,18 @@ inline constexpr SpanMapEntry SpanMapEntryOf(size_t slab_index) {
 // The sentinel sits right after the slabs, where a 33rd slab would.
 inline constexpr SpanMapEntry kNoSpanEntry = SpanMapEntryOf(kSlabsPerSuperslab);
 
+// What only the span's owner reads and writes (refills, flushes, remote
+// collection, the partial lists), by the span's first slab.
+struct SpanOwnerState {
+  void* free;       // free list, links encoded as the thread caches' (thread_cache.h)
+  Slab* next;       // owner heap's partial list of this class
+  Slab* prev;
+  uint16_t used;    // blocks out of the slab: with the user or in a thread cache
+  uint16_t carved;  // blocks cut from the never-used tail so far
+  uint8_t in_partial;  // linked in the owner's partial list
+};
+static_assert(sizeof(SpanOwnerState) == 32);
+
 struct alignas(64) Superslab {
   uint32_t magic;
   uint32_t free_mask;  // bit i: slab i belongs to no span
@@ -85,6 +95,13 @@ struct alignas(64) Superslab {
   SpanMapEntry span_of[kSlabsPerSuperslab];  // slab index -> its span's Slab, or kNoSpanEntry
   alignas(64) Slab slabs[kSlabsPerSuperslab];
   Slab no_span;  // the sentinel kNoSpanEntry names (SlabMakeSentinel)
+  // Blocks other threads freed into each span (boxes/remote_free), by the
+  // span's first slab. Apart from the Slab lines, so that a remote free's CAS
+  // does not take away the line the owner's own frees and refills of the span
+  // read and write, and the owner's scan for pending frees reads 4 lines, not
+  // one per span.
+  alignas(64) std::atomic<void*> remote_lists[kSlabsPerSuperslab];
+  alignas(64) SpanOwnerState owner_states[kSlabsPerSuperslab];
 };
 static_assert(sizeof(Superslab) <= kSuperslabHeaderSize);
 // Large-object headers mirror the span map's and the sentinel's positions
@@ -97,6 +114,12 @@ static_assert(kNoSpanSlabOffset == kNoSpanEntry);
 inline Superslab* SuperslabOf(const void* p) {
   return reinterpret_cast<Superslab*>(reinterpret_cast<uintptr_t>(p) & ~kChunkMask);
 }
+// The remote-free list of the span `s` heads.
+inline std::atomic<void*>& RemoteListOf(Slab* s) { return SuperslabOf(s)->remote_lists[s->first]; }
+inline const std::atomic<void*>& RemoteListOf(const Slab* s) { return SuperslabOf(s)->remote_lists[s->first]; }
+// The owner-only state of the span `s` heads (not of the no_span sentinel).
+inline SpanOwnerState& OwnerStateOf(Slab* s) { return SuperslabOf(s)->owner_states[s->first]; }
+inline const SpanOwnerState& OwnerStateOf(const Slab* s) { return SuperslabOf(s)->owner_states[s->first]; }
 
 // The slab a span map entry names: one of ss->slabs, or the sentinel.
 inline Slab* SlabAt(Superslab* ss, SpanMapEntry span_map_entry) {
@@ -190,10 +213,15 @@ inline constexpr uint64_t BlockTestMultiplier(uint32_t block_size) {
   const bool power_of_two = (block_size & (block_size - 1)) == 0;
   return UINT64_MAX / block_size + (power_of_two ? 1 : 0) + 1;
 }
-inline uint16_t Carved(const Slab* s) { return s->carved; }
+inline uint16_t Carved(const Slab* s) { return OwnerStateOf(s).carved; }
+// Sets the block test's bound to the first `carved` blocks of `s`.
+void SlabSetCarvedLimit(Slab* s, uint32_t carved);
 // Records that the first `carved` blocks of `s` have been cut (owner only).
 void SlabSetCarved(Slab* s, uint16_t carved);
-inline bool SlabHasFree(const Slab* s) { return s->free != nullptr || s->carved < s->capacity; }
+inline bool SlabHasFree(const Slab* s) {
+  const SpanOwnerState& st = OwnerStateOf(s);
+  return st.free != nullptr || st.carved < s->capacity;
+}
 
 }  // namespace hakmem
 

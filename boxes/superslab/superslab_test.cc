@@ -34,7 +34,7 @@ TEST(BlockTest, AgreesWithDivisionAtEveryOffset) {
       // Spans count blocks in 16 bits (the smallest classes get short spans).
       const uint32_t capacity = std::min<uint32_t>((kChunkSize - start) / s.block_size, UINT16_MAX);
       for (const uint32_t carved : {capacity, capacity / 2}) {
-        SlabSetCarved(&s, static_cast<uint16_t>(carved));
+        SlabSetCarvedLimit(&s, carved);
         uint32_t offset = 0;  // the first disagreement, or kChunkSize
         while (offset < kChunkSize &&
                IsBlockStart(&s, offset) == ExpectedBlockStart(start, s.block_size, carved, offset)) {
@@ -51,7 +51,7 @@ TEST(BlockTest, NothingCarvedRejectsEveryOffset) {
   for (size_t cls = 0; cls < kNumClasses; ++cls) {
     Slab s{};
     InitSlab(&s, kSuperslabHeaderSize, cls);
-    SlabSetCarved(&s, 0);
+    SlabSetCarvedLimit(&s, 0);
     for (uint32_t offset = 0; offset < kChunkSize; offset += 16) ASSERT_FALSE(IsBlockStart(&s, offset));
   }
 }

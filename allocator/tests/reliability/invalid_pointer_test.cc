@@ -121,7 +121,7 @@ TEST(InvalidPointer, BlockBoundaryNeverCarved) {
   const hakmem::Superslab* ss = hakmem::SuperslabOf(p);
   const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & hakmem::kChunkMask;
   const hakmem::Slab* s = hakmem::SpanAtOffset(ss, offset);
-  if (s->carved >= s->capacity) GTEST_SKIP() << "span fully carved already";
+  if (hakmem::Carved(s) >= s->capacity) GTEST_SKIP() << "span fully carved already";
   void* last = reinterpret_cast<void*>(hakmem::SpanStart(s) + static_cast<uintptr_t>(s->capacity - 1) * s->block_size);
   ExpectEveryCallRejects(last);
   Free(p);

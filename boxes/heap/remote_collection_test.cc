@@ -1,0 +1,80 @@
+// Blocks other threads free come back to their owner: the owner's collection
+// takes the remote lists of many spans at once and walks them side by side
+// (heap.cc, WalkRemoteLists), so every list must be walked to its end and
+// spliced whole, whatever the other lists' lengths.
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "allocator/hakmem.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+size_t InUseBytes() {
+  hak_heap_info info;
+  hak_heap_info_get(&info);
+  return info.in_use_bytes;
+}
+
+// Blocks of `classes` size classes, a different number of each (so that the
+// remote lists differ in length), from the calling thread's heap.
+std::vector<void*> AllocateAcrossClasses(size_t classes) {
+  std::vector<void*> blocks;
+  for (size_t c = 0; c < classes; ++c) {
+    const size_t size = 16 + 32 * c;
+    for (size_t i = 0; i < 3 + 7 * c; ++i) {
+      void* p = hak_malloc(size);
+      EXPECT_NE(p, nullptr);
+      blocks.push_back(p);
+    }
+  }
+  return blocks;
+}
+
+TEST(RemoteCollection, EveryListOfEverySpanComesBackWhole) {
+  ASSERT_EQ(hak_heap_check(), 0u);
+  hak_trim(0);
+  const size_t before = InUseBytes();
+  std::vector<void*> blocks = AllocateAcrossClasses(32);
+  const size_t bytes = InUseBytes() - before;
+  ASSERT_GT(bytes, 32u * 16);
+  std::thread([&blocks] {
+    for (void* p : blocks) hak_free(p);
+  }).join();
+  // Collects the remote frees of every span (and releases the empty ones).
+  hak_trim(0);
+  EXPECT_EQ(hak_heap_check(), 0u);
+  EXPECT_EQ(InUseBytes(), before) << bytes << " bytes were out before the remote frees";
+}
+
+TEST(RemoteCollection, CollectedBlocksAreHandedOutAgainOnce) {
+  // More blocks of one class than a refill takes, freed by another thread in
+  // reverse order; `keep` holds the span, so the trim collects them onto its
+  // free list instead of releasing it. Refills then hand out those blocks, a
+  // part of the list at a time, each block once.
+  constexpr size_t kSize = 16;
+  constexpr size_t kCount = 600;
+  void* keep = hak_malloc(kSize);
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kSize));
+  std::thread([&blocks] {
+    for (size_t i = blocks.size(); i-- > 0;) hak_free(blocks[i]);
+  }).join();
+  hak_trim(0);
+  ASSERT_EQ(hak_heap_check(), 0u);
+  const std::set<void*> freed(blocks.begin(), blocks.end());
+  std::set<void*> again;
+  for (size_t i = 0; i < kCount; ++i) {
+    void* p = hak_malloc(kSize);
+    EXPECT_TRUE(again.insert(p).second) << p << " handed out twice";
+    EXPECT_EQ(freed.count(p), 1u) << p << " is no collected block";
+  }
+  EXPECT_EQ(hak_heap_check(), 0u);
+  for (void* p : again) hak_free(p);
+  hak_free(keep);
+}
+
+}  // namespace
