@@ -1,7 +1,7 @@
 // Blocks other threads free come back to their owner: the owner's collection
-// takes the remote lists of many spans at once and walks them side by side
-// (heap.cc, WalkRemoteLists), so every list must be walked to its end and
-// spliced whole, whatever the other lists' lengths.
+// takes the remote list of every span with pending frees, walks each to its
+// end and splices it whole onto the span's free list; refills then take a
+// part of that list at a time (heap.cc: TakeRemote, TakeFromSpan).
 #include <cstddef>
 #include <cstdint>
 #include <set>
