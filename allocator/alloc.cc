@@ -57,7 +57,7 @@ void FreeGeneral(void* p, const char* call) {
     FreeToCache(h, s, p, call);
     return;
   }
-  HeapRemoteFree(ss, s, p);
+  HeapRemoteFree(h, ss, s, p);
 }
 
 // Large objects, and everything the fast path could not attribute to a span.

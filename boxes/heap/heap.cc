@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "boxes/env_gates/env_gates.h"
 #include "boxes/heap/heap_internal.h"
@@ -94,6 +95,22 @@ void PartialUnlink(Heap* h, Slab* s) {
   if (st.next != nullptr) OwnerStateOf(st.next).prev = st.prev;
   st.next = st.prev = nullptr;
   st.in_partial = 0;
+}
+
+// ---- remote frees ------------------------------------------------------------------
+
+// The push of a block of another thread (or of nobody) onto its span's remote
+// list. Everything read from the superslab is read before the push (see
+// remote_free.h).
+void PushToOwner(Superslab* ss, Slab* s, void* p) {
+  Heap* owner = ss->owner.load(std::memory_order_acquire);
+  const size_t cls = s->cls;
+  if (RemotePush(s, p)) RemoteWake(owner != nullptr ? &owner->remote_hint : &g_abandoned_hint);
+  StatsRemoteFree(cls);
+}
+void PushToOwner(void* p) {
+  Superslab* ss = SuperslabOf(p);
+  PushToOwner(ss, SpanAtOffset(ss, reinterpret_cast<uintptr_t>(p) & kChunkMask), p);
 }
 
 // ---- spans -----------------------------------------------------------------------
@@ -437,6 +454,13 @@ void AbandonAll(Heap* h) {
   if (abandoned_any) g_abandoned_hint.fetch_add(1, std::memory_order_relaxed);
 }
 
+// Pushes the blocks waiting in `h`'s remote-free ring to their owners.
+void FlushRemoteDelay(Heap* h) {
+  for (void*& slot : h->remote_delay) {
+    if (slot != nullptr) PushToOwner(std::exchange(slot, nullptr));
+  }
+}
+
 void ThreadExitDestructor(void* arg) { HeapThreadExit(static_cast<Heap*>(arg)); }
 
 Heap* NewHeapStorage() {
@@ -479,6 +503,8 @@ Heap* HeapCreate() {
   h->avail = h->full = nullptr;
   h->next_free = nullptr;
   h->remote_hint.store(0, std::memory_order_relaxed);
+  for (void*& slot : h->remote_delay) slot = nullptr;
+  h->remote_delay_next = 0;
   // Published before pthread_setspecific, which may allocate for high keys.
   tls_heap = h;
   pthread_setspecific(g_thread_key, h);
@@ -526,22 +552,44 @@ void HeapFlush(Heap* heap, size_t cls) {
   ReclaimAbandoned(false);
 }
 
-void HeapRemoteFree(Superslab* ss, Slab* s, void* p) {
-  // Everything read from the superslab is read before the push (see remote_free.h).
-  Heap* owner = ss->owner.load(std::memory_order_acquire);
-  const size_t cls = s->cls;
-  if (RemotePush(s, p)) RemoteWake(owner != nullptr ? &owner->remote_hint : &g_abandoned_hint);
-  StatsRemoteFree(cls);
+// The push writes the block's link, into a line the owner's core wrote last,
+// and its CAS then waits for that line: a cross-core transfer every remote
+// free waits for in full. So the block waits in a ring of the freeing thread
+// while its line is fetched (PrefetchForWrite), and is pushed kRemoteDelay
+// remote frees later, when the line is most likely here. Medium blocks (up
+// to 256 KiB) are pushed at once, so that a ring holds at most 64 KiB; so are
+// the frees of threads without a heap (the empty heap is shared).
+void HeapRemoteFree(Heap* h, Superslab* ss, Slab* s, void* p) {
+  if (h == &g_empty_heap || IsMediumSpan(s)) {
+    PushToOwner(ss, s, p);
+    return;
+  }
+  constexpr uint32_t kMask = Heap::kRemoteDelay - 1;
+  const uint32_t next = h->remote_delay_next;
+  if (__builtin_expect(h->remote_delay[(next - 1) & kMask] == p, 0)) {
+    ReportDoubleFree("free", p);  // freed twice in a row by this thread
+    return;
+  }
+  PrefetchForWrite(p);
+  void*& slot = h->remote_delay[next & kMask];
+  void* const due = slot;
+  slot = p;
+  h->remote_delay_next = next + 1;
+  if (due != nullptr) PushToOwner(due);
 }
 
 void HeapTrim() {
   Heap* h = tls_heap;
-  if (h != &g_empty_heap) ReturnEverythingUnused(h);
+  if (h != &g_empty_heap) {
+    FlushRemoteDelay(h);
+    ReturnEverythingUnused(h);
+  }
   ReclaimAbandoned(true);
 }
 
 void HeapThreadExit(Heap* h) {
   if (h == nullptr || h == &g_empty_heap) return;
+  FlushRemoteDelay(h);
   ReturnEverythingUnused(h);
   AbandonAll(h);
   StatsRetire(&h->stats);

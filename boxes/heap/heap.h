@@ -43,6 +43,12 @@ struct Heap {
   Heap* next_free;  // in the pool of heaps of exited threads
   bool live;
   ThreadStats stats;
+  // Blocks of other threads this thread freed last, each pushed to its owner
+  // kRemoteDelay remote frees later, or when the thread trims or exits
+  // (HeapRemoteFree). Owner-only.
+  static constexpr uint32_t kRemoteDelay = 8;  // a power of two
+  void* remote_delay[kRemoteDelay];
+  uint32_t remote_delay_next;
   // Other threads write here (once per batch of remote frees): own cache line.
   alignas(64) std::atomic<uint32_t> remote_hint;
 };
@@ -74,8 +80,9 @@ extern __thread Heap* tls_heap __attribute__((tls_model("initial-exec")));
 void* HeapAllocSlow(size_t cls);
 // A bin went over its limit: hand half of it back to the slabs.
 void HeapFlush(Heap* heap, size_t cls);
-// Free of a block owned by another thread (or by nobody).
-void HeapRemoteFree(Superslab* ss, Slab* s, void* p);
+// Free of a block owned by another thread (or by nobody), by a thread whose
+// heap is `h`.
+void HeapRemoteFree(Heap* h, Superslab* ss, Slab* s, void* p);
 
 // Returns this thread's cached blocks and every empty span and superslab it can
 // find (abandoned ones too) to the OS or the policy's caches.

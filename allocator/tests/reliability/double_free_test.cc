@@ -3,8 +3,9 @@
 // the thread cache's bin), and any second free of a large object (its header
 // is cleared on free: reported as "invalid pointer"). Not detected at the free:
 // a double free with other frees of the class in between, or from a thread
-// that does not own the block; those corrupt a free list, which
-// hak_heap_check() then reports (checked below where it can).
+// that does not own the block (unless it frees it twice in a row); those
+// corrupt a free list, which hak_heap_check() then reports (checked below
+// where it can).
 #include <signal.h>
 #include <unistd.h>
 
@@ -113,6 +114,30 @@ int ChildCrossThreadDoubleFree() {
   ReportHeapCheckAndExit();
 }
 
+// The same from a thread with a heap of its own, whose frees of other
+// threads' blocks wait in a ring before they are pushed (boxes/heap,
+// HeapRemoteFree): the second free finds the block there, at the free.
+int ChildCrossThreadImmediateDoubleFree() {
+  void* a = Malloc(48);
+  void* keep = Malloc(48);
+  std::thread([a] {
+    Free(Malloc(16));  // gives the thread its heap
+    Free(a);
+    Free(Opaque(a));
+    std::printf("after_second_free=1\n");
+    std::fflush(stdout);
+  }).join();
+  Free(keep);
+  return 0;
+}
+
+TEST(DoubleFree, CrossThreadImmediateIsReportedAtTheFree) {
+  hakmem_test::ChildResult r = hakmem_test::RunSelf("cross_thread_immediate", {}, 30);
+  ASSERT_TRUE(r.KilledBy(SIGABRT)) << r.Describe();
+  EXPECT_NE(r.err.find("double free of"), std::string::npos) << r.Describe();
+  EXPECT_EQ(hakmem_test::ValueOf(r.out, "after_second_free"), "") << "reported only later\n" << r.Describe();
+}
+
 void ExpectDetectedAtFreeOrByHeapCheck(const char* mode) {
   hakmem_test::ChildResult r = hakmem_test::RunSelf(mode, {}, 30);
   if (r.KilledBy(SIGABRT)) {
@@ -170,6 +195,8 @@ int main(int argc, char** argv) {
                                    {
                                        {"interleaved", hakmem_reliability::ChildInterleavedDoubleFree},
                                        {"cross_thread", hakmem_reliability::ChildCrossThreadDoubleFree},
+                                       {"cross_thread_immediate",
+                                        hakmem_reliability::ChildCrossThreadImmediateDoubleFree},
                                        {"warn", hakmem_reliability::ChildWarnDoubleFree},
                                    });
   testing::InitGoogleTest(&argc, argv);
