@@ -199,7 +199,7 @@ bool CollectSpan(Heap* h, Superslab* ss, Slab* s) {
 
 // Collects every span of `ss`, one list after another; returns true if
 // anything was collected. (Walking the lists side by side, so that their
-// cache misses overlap, was tried: docs/PERFORMANCE.md, experiment 29.)
+// cache misses overlap, was tried: docs/PERFORMANCE.md, experiment 29b.)
 bool CollectSuperslab(Heap* h, Superslab* ss) {
   bool any = false;
   ForEachSpan(ss, [&](Slab* s) {

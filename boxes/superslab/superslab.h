@@ -30,11 +30,11 @@ inline constexpr uint32_t kAllSlabsFree = 0xffffffffu;
 
 // One span: 1..32 consecutive slabs serving one size class. Its metadata lives
 // in the superslab's header, so SuperslabOf(slab) is its superslab. The Slab
-// holds what every free of the span reads (the block test, the class), and its
-// own line: the owner writes it only when it carves (a page of blocks at a
-// time), so other threads' frees find it in their caches. What the owner
-// changes on every refill and flush is in SpanOwnerState, and the list other
-// threads push to in Superslab::remote_lists, each in lines of their own.
+// holds what every free of the span reads (the block test, the class) in a
+// cache line of its own, which the owner writes only when it carves (a page
+// of blocks at a time), so other threads' frees find it in their caches. What
+// the owner changes on every refill and flush is in SpanOwnerState, and the
+// list other threads push to in Superslab::remote_lists, in lines apart.
 struct alignas(64) Slab {
   // Validates pointers without a division (after Lemire et al.): with
   // block_test_mul = c = floor(2^64 / block_size) + 1 and e = block_size * c
