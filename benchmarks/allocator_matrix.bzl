@@ -86,9 +86,11 @@ allocator_identity_source = rule(
 def _manifest_impl(ctx):
     lines = []
     runfiles = ctx.runfiles()
-    for allocator, binary in zip(ctx.attr.allocators, ctx.attr.binaries):
+    labels = ctx.attr.labels or [None] * len(ctx.attr.allocators)
+    for allocator, binary, label in zip(ctx.attr.allocators, ctx.attr.binaries, labels):
         executable = binary[DefaultInfo].files_to_run.executable
-        lines.append("%s\t%s/%s" % (allocator, ctx.workspace_name, executable.short_path))
+        line = "%s\t%s/%s" % (allocator, ctx.workspace_name, executable.short_path)
+        lines.append(line + ("\t" + label if label else ""))
         runfiles = runfiles.merge(ctx.runfiles(files = [executable]))
         runfiles = runfiles.merge(binary[DefaultInfo].default_runfiles)
     manifest = ctx.actions.declare_file(ctx.label.name + ".tsv")
@@ -103,6 +105,8 @@ _manifest = rule(
     attrs = {
         "allocators": attr.string_list(mandatory = True),
         "binaries": attr.label_list(mandatory = True),
+        # A third column, where given (one per allocator).
+        "labels": attr.string_list(),
     },
 )
 
@@ -160,17 +164,20 @@ def _allocator_binary(prefix, code, allocator, linkopts, tags, kwargs):
 
 # The workload floors (benchmarks/workload_floor): allocators that do (almost)
 # nothing, linked the way the allocators above are, so that a runner's
-# --extra can show what the workload itself costs. Not in any manifest: they
-# are measuring instruments, not allocators to compare.
+# --extra can show what the workload itself costs. Not in the allocators'
+# manifests (they are measuring instruments, not allocators to compare) but in
+# a manifest of their own, with the label reports give them.
 WORKLOAD_FLOORS = [
     struct(
         name = "noop",
+        label = "no-op allocator",
         shared_library = "//benchmarks/workload_floor:libnoop_allocator.so",
         link = [],
         malloc_from = "libnoop_allocator.so",
     ),
     struct(
         name = "bare_list",
+        label = "bare free list",
         shared_library = "//benchmarks/workload_floor:libbare_list_allocator.so",
         link = [],
         malloc_from = "libbare_list_allocator.so",
@@ -180,10 +187,22 @@ WORKLOAD_FLOORS = [
 def workload_floor_names():
     return [floor.name for floor in WORKLOAD_FLOORS]
 
-def workload_floor_binaries(name, linkopts = [], tags = [], **kwargs):
+def workload_floor_binaries(name, linkopts = [], tags = [], manifest_visibility = None, **kwargs):
     """`<name>_floor_<floor>` for every workload floor, from `<name>_code`.
 
-    Call after allocator_binaries(name, ...), which declares `<name>_code`.
+    Also declares `<name>_floors`, their manifest (`<name>_floors.tsv`: floor,
+    runfiles path, label), visible to `manifest_visibility`. Call after
+    allocator_binaries(name, ...), which declares `<name>_code`.
     """
-    for floor in WORKLOAD_FLOORS:
+    binaries = [
         _allocator_binary(name + "_floor", name + "_code", floor, linkopts, tags, kwargs)
+        for floor in WORKLOAD_FLOORS
+    ]
+    _manifest(
+        name = name + "_floors",
+        allocators = workload_floor_names(),
+        binaries = binaries,
+        labels = [floor.label for floor in WORKLOAD_FLOORS],
+        tags = tags + ["override"],
+        visibility = manifest_visibility,
+    )

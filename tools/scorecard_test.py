@@ -26,6 +26,11 @@ RESULT = {
 }
 
 
+# What //benchmarks:mixed_worker_floors writes (benchmarks/allocator_matrix.bzl).
+FLOORS_MANIFEST = ("noop\thakmem/benchmarks/mixed_worker_floor_noop\tno-op allocator\n"
+                   "bare_list\thakmem/benchmarks/mixed_worker_floor_bare_list\tbare free list\n")
+
+
 class RenderTest(unittest.TestCase):
     def test_table_has_one_row_per_allocator_and_every_column(self):
         lines = scorecard.render_table(RESULT).splitlines()
@@ -106,12 +111,19 @@ class TargetsTest(unittest.TestCase):
         runs = self.runs()
         runs[1]["allocators"] += runner_result(400, 1, {"floor-noop": (1.14, 0.01, 3.1, 0.0),
                                                         "floor-bare-list": (1.10, 0.01, 3.5, 0.0)})["allocators"]
-        rows = {row[0]: row for row in scorecard.target_rows(runs, {})}
+        rows = {row[0]: row for row in scorecard.target_rows(runs, {}, scorecard.parse_floors(FLOORS_MANIFEST))}
         self.assertEqual(rows["Mixed ws=400, FAST"][2:],
                          ("1.08 x (no-op allocator 1.14 x, bare free list 1.10 x)", False))
         self.assertEqual(rows["Mixed ws=8192, FAST"][2], "1.15 x")
         # A floor is no hakmem profile: the CV and OS-call targets still read hakmem-fast only.
         self.assertEqual(rows["CV over the runs, FAST (largest of the single-threaded tables)"][2], "1.2 %")
+
+    def test_floors_come_from_their_manifest(self):
+        self.assertEqual(scorecard.parse_floors(FLOORS_MANIFEST), [
+            ("floor-noop", "benchmarks/mixed_worker_floor_noop", "no-op allocator"),
+            ("floor-bare-list", "benchmarks/mixed_worker_floor_bare_list", "bare free list"),
+        ])
+        self.assertEqual(scorecard.parse_floors(""), [])
 
     def test_floor_costs_per_operation(self):
         self.assertEqual(scorecard.render_floor_costs(self.runs()), "")
