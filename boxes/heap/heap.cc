@@ -155,59 +155,106 @@ bool OnSpanEmpty(Heap* h, Superslab* ss, Slab* s) {
   return false;
 }
 
-// Moves every remotely freed block of `s` to its free list; returns the count.
-// The remote list is encoded like the free list (remote_free.h): the walk only
-// reads, and the list goes onto the free list whole, by its tail's link.
-uint32_t TakeRemote(Slab* s) {
-  SpanOwnerState& st = OwnerStateOf(s);
+// A span's remote list, taken by its owner, while it is walked and spliced.
+// The list is encoded like the free lists (remote_free.h): the walk only
+// reads, and the list goes onto the span's free list whole, by its tail.
+struct TakenRemoteList {
+  Slab* span;
+  void* head;
+  void* tail;      // the last block walked
+  void* cursor;    // the next block to walk; nullptr once the walk is over
+  uint32_t count;  // blocks walked
+  uint32_t limit;  // blocks out of the span: a list longer than this holds a block twice
+};
+
+// Takes `s`'s remote list; false when it was empty.
+bool TakeRemoteList(Slab* s, TakenRemoteList* list) {
   void* const head = RemoteTakeAll(s);
-  void* tail = nullptr;
-  uint32_t n = 0;
-  for (void* block = head; block != nullptr;) {
-    if (n == st.used) {
-      // More blocks came back than were out: one was freed twice (a list that
-      // loops back on itself ends here too). Warn mode drops the rest.
-      ReportDoubleFree("free", block);
-      break;
-    }
-    tail = block;
-    ++n;
-    block = GetNext(block);
-    if (block != nullptr && !LinkLooksValid(block)) {
-      // A freed block was written to: the rest of the list is lost (leaked,
-      // never handed out).
-      ReportCorruptedFreeList(tail);
-      break;
+  if (head == nullptr) return false;
+  *list = {s, head, nullptr, head, 0, OwnerStateOf(s).used};
+  return true;
+}
+
+// Walks the lists side by side, one block of each per round. Each block was
+// last written by the core that freed it, and in a long run it has usually
+// left that core's caches too, so every step is a miss; the steps of
+// different lists do not depend on each other, so their misses overlap
+// instead of following one another. A list whose walk is over leaves the
+// round (the walking ones stay at the front; reorders `lists`).
+void WalkRemoteLists(TakenRemoteList* lists, size_t count) {
+  size_t walking = count;
+  while (walking > 0) {
+    for (size_t i = 0; i < walking;) {
+      TakenRemoteList& list = lists[i];
+      void* const block = list.cursor;
+      void* next = nullptr;
+      if (list.count == list.limit) {
+        // More blocks came back than were out: one was freed twice (a list
+        // that loops back on itself ends here too). Warn mode drops the rest.
+        ReportDoubleFree("free", block);
+      } else {
+        list.tail = block;
+        ++list.count;
+        next = GetNext(block);
+        if (next != nullptr && !LinkLooksValid(next)) {
+          // A freed block was written to: the rest of the list is lost
+          // (leaked, never handed out).
+          ReportCorruptedFreeList(block);
+          next = nullptr;
+        }
+      }
+      list.cursor = next;
+      if (next != nullptr) {
+        ++i;
+      } else {
+        std::swap(list, lists[--walking]);  // lists[i] is now one still walking
+      }
     }
   }
-  if (n == 0) return 0;
-  SetNext(tail, st.free);
-  st.free = head;
-  st.used = static_cast<uint16_t>(st.used - n);
-  NoteBytesOut(-static_cast<int64_t>(n) * s->block_size);
-  return n;
 }
 
-// Collects `s`'s remote frees for its owner `h`. Returns true if `ss` was released.
-bool CollectSpan(Heap* h, Superslab* ss, Slab* s) {
-  if (TakeRemote(s) == 0) return false;
-  const SpanOwnerState& st = OwnerStateOf(s);
-  if (st.used == 0) return OnSpanEmpty(h, ss, s);
-  if (!st.in_partial) PartialLink(h, s);
-  return false;
+// Puts a walked list's blocks onto its span's free list; returns how many.
+uint32_t SpliceRemoteList(const TakenRemoteList& list) {
+  if (list.count == 0) return 0;
+  SpanOwnerState& st = OwnerStateOf(list.span);
+  SetNext(list.tail, st.free);
+  st.free = list.head;
+  st.used = static_cast<uint16_t>(st.used - list.count);
+  NoteBytesOut(-static_cast<int64_t>(list.count) * list.span->block_size);
+  return list.count;
 }
 
-// Collects every span of `ss`, one list after another; returns true if
-// anything was collected. (Walking the lists side by side, so that their
-// cache misses overlap, was tried: docs/PERFORMANCE.md, experiment 29b.)
+// Moves every remotely freed block of `s` to its free list; returns the count.
+uint32_t TakeRemote(Slab* s) {
+  TakenRemoteList list;
+  if (!TakeRemoteList(s, &list)) return 0;
+  WalkRemoteLists(&list, 1);
+  return SpliceRemoteList(list);
+}
+
+// Collects the remote frees of every span of `ss` for its owner `h`, walking
+// their lists together. Returns true if anything was collected.
 bool CollectSuperslab(Heap* h, Superslab* ss) {
-  bool any = false;
+  TakenRemoteList lists[kSlabsPerSuperslab];
+  size_t count = 0;
   ForEachSpan(ss, [&](Slab* s) {
-    if (RemoteListOf(s).load(std::memory_order_relaxed) == nullptr) return false;
-    any = true;
-    return CollectSpan(h, ss, s);  // released: nothing left to look at
+    if (TakeRemoteList(s, &lists[count])) ++count;
+    return false;
   });
-  return any;
+  if (count == 0) return false;
+  WalkRemoteLists(lists, count);
+  for (size_t i = 0; i < count; ++i) {
+    Slab* const s = lists[i].span;
+    if (SpliceRemoteList(lists[i]) == 0) continue;
+    const SpanOwnerState& st = OwnerStateOf(s);
+    if (st.used != 0) {
+      if (!st.in_partial) PartialLink(h, s);
+    } else if (OnSpanEmpty(h, ss, s)) {
+      // Released, so every other span was empty too: nothing is left to splice.
+      return true;
+    }
+  }
+  return true;
 }
 
 bool CollectRemote(Heap* h) {
