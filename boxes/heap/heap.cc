@@ -469,9 +469,18 @@ void ReleaseEmptySpans(Heap* h) {
   }
 }
 
-// Empties the thread cache into the spans, collects remote frees and releases
-// every span (and superslab) left with no block out: for trim and thread exit.
+// Pushes the blocks waiting in `h`'s remote-free ring to their owners.
+void FlushRemoteDelay(Heap* h) {
+  for (void*& slot : h->remote_delay) {
+    if (slot != nullptr) PushToOwner(std::exchange(slot, nullptr));
+  }
+}
+
+// Hands the ring of other threads' blocks to their owners, empties the thread
+// cache into the spans, collects remote frees and releases every span (and
+// superslab) left with no block out: for trim and thread exit.
 void ReturnEverythingUnused(Heap* h) {
+  FlushRemoteDelay(h);
   for (size_t c = 0; c < kNumClasses; ++c) FlushBin(h, c, 0);
   CollectRemote(h);
   ReleaseEmptySpans(h);
@@ -499,13 +508,6 @@ void AbandonAll(Heap* h) {
   for (Slab*& p : h->partial) p = nullptr;
   h->owned = OwnedSlots();
   if (abandoned_any) g_abandoned_hint.fetch_add(1, std::memory_order_relaxed);
-}
-
-// Pushes the blocks waiting in `h`'s remote-free ring to their owners.
-void FlushRemoteDelay(Heap* h) {
-  for (void*& slot : h->remote_delay) {
-    if (slot != nullptr) PushToOwner(std::exchange(slot, nullptr));
-  }
 }
 
 void ThreadExitDestructor(void* arg) { HeapThreadExit(static_cast<Heap*>(arg)); }
@@ -627,16 +629,12 @@ void HeapRemoteFree(Heap* h, Superslab* ss, Slab* s, void* p) {
 
 void HeapTrim() {
   Heap* h = tls_heap;
-  if (h != &g_empty_heap) {
-    FlushRemoteDelay(h);
-    ReturnEverythingUnused(h);
-  }
+  if (h != &g_empty_heap) ReturnEverythingUnused(h);
   ReclaimAbandoned(true);
 }
 
 void HeapThreadExit(Heap* h) {
   if (h == nullptr || h == &g_empty_heap) return;
-  FlushRemoteDelay(h);
   ReturnEverythingUnused(h);
   AbandonAll(h);
   StatsRetire(&h->stats);
