@@ -271,8 +271,9 @@ bool CollectRemote(Heap* h) {
 }
 
 // Moves up to `want` blocks of `s` into the cache's bin of its class: its free
-// list first, then blocks cut in address order from the span's never-used tail.
-uint32_t TakeFromSpan(Slab* s, ThreadCache* tc, uint32_t want) {
+// list first, then, if `may_carve`, blocks cut in address order from the span's
+// never-used tail.
+uint32_t TakeFromSpan(Slab* s, ThreadCache* tc, uint32_t want, bool may_carve) {
   SpanOwnerState& st = OwnerStateOf(s);
   void*& bin_head = tc->heads[s->cls];
   // The first `want` blocks of the free list go to the bin as they are linked
@@ -301,8 +302,8 @@ uint32_t TakeFromSpan(Slab* s, ThreadCache* tc, uint32_t want) {
   uint32_t fresh = s->capacity - carved;
   if (fresh > want - n) fresh = want - n;
   const uint32_t page_worth = s->block_size >= kPageSize / 2 ? 2 : static_cast<uint32_t>(kPageSize / s->block_size);
-  if (n > 0) {
-    fresh = 0;  // the free list gave something: no new memory this time
+  if (n > 0 || !may_carve) {
+    fresh = 0;  // freed blocks came (or may come) first: no new memory this time
   } else if (fresh > page_worth) {
     fresh = page_worth;
   }
@@ -406,22 +407,39 @@ void ReclaimAbandoned(bool force) {
   }
 }
 
+// Fills the bin of `cls` from the heap's partial spans, up to `want` blocks.
+uint32_t TakeFromPartialSpans(Heap* h, size_t cls, uint32_t want, bool may_carve) {
+  uint32_t got = 0;
+  for (Slab* s = h->partial[cls]; s != nullptr && got < want;) {
+    Slab* next = OwnerStateOf(s).next;
+    got += TakeFromSpan(s, &h->cache, want - got, may_carve);
+    if (!SlabHasFree(s)) PartialUnlink(h, s);
+    s = next;
+  }
+  return got;
+}
+
 bool Refill(Heap* h, size_t cls) {
   const uint32_t want = h->cache.limits[cls] / 2;
+  bool collected = false;
   for (;;) {
-    uint32_t got = 0;
-    for (Slab* s = h->partial[cls]; s != nullptr && got < want;) {
-      Slab* next = OwnerStateOf(s).next;
-      got += TakeFromSpan(s, &h->cache, want - got);
-      if (!SlabHasFree(s)) PartialUnlink(h, s);
-      s = next;
+    // Freed blocks first, fresh memory last: every partial span's free list,
+    // then (once per refill, as other threads may keep waking us) the blocks
+    // other threads freed, and only then blocks cut from a span's untouched
+    // tail. Cutting while freed blocks wait elsewhere would touch new pages
+    // for nothing, and the resident set would creep up over a long run.
+    uint32_t got = TakeFromPartialSpans(h, cls, want, /*may_carve=*/false);
+    if (got == 0 && !collected && h->remote_hint.load(std::memory_order_relaxed) != 0) {
+      collected = true;
+      CollectRemote(h);
+      continue;
     }
+    if (got == 0) got = TakeFromPartialSpans(h, cls, want, /*may_carve=*/true);
     if (got != 0) {
       NoteBytesOut(static_cast<int64_t>(got) * static_cast<int64_t>(ClassSize(cls)));
       HAKMEM_STAT(h->stats, cls, refills);
       return true;
     }
-    if (h->remote_hint.load(std::memory_order_relaxed) != 0 && CollectRemote(h)) continue;
     if (AdoptAbandoned(h)) continue;
     if (!NewSpan(h, cls)) return false;
   }

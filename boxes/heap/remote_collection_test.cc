@@ -77,4 +77,33 @@ TEST(RemoteCollection, CollectedBlocksAreHandedOutAgainOnce) {
   hak_free(keep);
 }
 
+TEST(RemoteCollection, RefillsTakeRemoteFreesBeforeCuttingFreshBlocks) {
+  // A span with room left at its never-used tail, whose handed-out blocks
+  // another thread frees. The owner's next allocations must get those blocks
+  // back, not blocks cut from the tail: cutting while freed blocks wait on the
+  // remote list touches new pages, and over a long run the resident set would
+  // creep up (docs/soak/NOTES.md, "Two threads").
+  constexpr size_t kSize = 720;  // a class no other test here uses
+  constexpr size_t kCount = 30;  // well below a span's blocks of this class
+  void* keep = hak_malloc(kSize);
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kSize));
+  std::thread([&blocks] {
+    for (void* p : blocks) hak_free(p);
+  }).join();
+  const std::set<void*> freed(blocks.begin(), blocks.end());
+  std::vector<void*> again;
+  size_t reused = 0;
+  for (size_t i = 0; i < kCount; ++i) {
+    again.push_back(hak_malloc(kSize));
+    reused += freed.count(again.back());
+  }
+  // A few fresh blocks may still sit in the thread's cache from the first
+  // round (a refill cuts a page's worth, 5 of this size, at a time).
+  EXPECT_GE(reused, kCount - 5) << "allocations cut fresh blocks while freed ones waited";
+  EXPECT_EQ(hak_heap_check(), 0u);
+  for (void* p : again) hak_free(p);
+  hak_free(keep);
+}
+
 }  // namespace
