@@ -76,26 +76,12 @@ void HeapDetach(Heap* h, Superslab* ss) {
   HeapForgetOwned(h, ss);
 }
 
-// Partial lists are kept in address order, so refills take the lowest spans
-// first: the high ones then empty and go back to their superslabs, instead of
-// every span of a class staying a little used (and its pages resident) over a
-// long run. The lists are short (a few spans per class).
 void PartialLink(Heap* h, Slab* s) {
   SpanOwnerState& st = OwnerStateOf(s);
-  Slab* prev = nullptr;
-  Slab* next = h->partial[s->cls];
-  while (next != nullptr && next < s) {
-    prev = next;
-    next = OwnerStateOf(next).next;
-  }
-  st.prev = prev;
-  st.next = next;
-  if (next != nullptr) OwnerStateOf(next).prev = s;
-  if (prev != nullptr) {
-    OwnerStateOf(prev).next = s;
-  } else {
-    h->partial[s->cls] = s;
-  }
+  st.prev = nullptr;
+  st.next = h->partial[s->cls];
+  if (st.next != nullptr) OwnerStateOf(st.next).prev = s;
+  h->partial[s->cls] = s;
   st.in_partial = 1;
 }
 

@@ -3,7 +3,6 @@
 // end and splices it whole onto the span's free list; refills then take a
 // part of that list at a time (heap.cc: TakeRemote, TakeFromSpan).
 #include <cstddef>
-#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <thread>
@@ -105,65 +104,6 @@ TEST(RemoteCollection, RefillsTakeRemoteFreesBeforeCuttingFreshBlocks) {
   EXPECT_EQ(hak_heap_check(), 0u);
   for (void* p : again) hak_free(p);
   hak_free(keep);
-}
-
-constexpr size_t kSize = 1024;  // a class no other test here uses
-constexpr uintptr_t kSpanBytes = uintptr_t{1} << 16;  // one slab per span at this size
-// The span holding `p`, as an ordinal in address order.
-uintptr_t SpanOf(const void* p) { return reinterpret_cast<uintptr_t>(p) / kSpanBytes; }
-
-void CheckRefillsTakeTheLowestSpanFirst(bool free_ascending, bool free_remotely) {
-  // Three spans of one class, each keeping one block, the rest freed. The
-  // next refill must take the span at the lowest address, whatever order the
-  // spans came back in: allocating from the low spans first lets the high
-  // ones empty and go back to their superslab, where a long run would
-  // otherwise keep every span of every class a little used and its pages
-  // resident (docs/PERFORMANCE.md, experiment 33).
-  std::vector<void*> blocks;
-  std::set<uintptr_t> spans;
-  while (spans.size() <= 3) {  // until a fourth span begins
-    blocks.push_back(hak_malloc(kSize));
-    spans.insert(SpanOf(blocks.back()));
-  }
-  std::set<uintptr_t> kept;
-  std::vector<void*> to_free;
-  for (void* p : blocks) {
-    if (!kept.insert(SpanOf(p)).second) to_free.push_back(p);
-  }
-  std::sort(to_free.begin(), to_free.end());
-  if (!free_ascending) std::reverse(to_free.begin(), to_free.end());
-  if (free_remotely) {
-    std::thread([&to_free] {
-      for (void* p : to_free) hak_free(p);
-    }).join();
-  } else {
-    for (void* p : to_free) hak_free(p);
-  }
-  hak_trim(0);  // the thread's cache back to the spans, remote frees collected
-  const std::set<void*> freed(to_free.begin(), to_free.end());
-  const uintptr_t lowest = SpanOf(*std::min_element(to_free.begin(), to_free.end()));
-  std::vector<void*> again;
-  for (size_t i = 0; i < 16; ++i) {
-    void* p = hak_malloc(kSize);
-    again.push_back(p);
-    EXPECT_EQ(freed.count(p), 1u) << p << " is no freed block";
-    EXPECT_EQ(SpanOf(p), lowest) << p << " is not from the lowest span";
-  }
-  EXPECT_EQ(hak_heap_check(), 0u);
-  for (void* p : again) hak_free(p);
-  for (void* p : blocks) {
-    if (freed.count(p) == 0) hak_free(p);
-  }
-  hak_trim(0);
-}
-
-TEST(RemoteCollection, RefillsTakeTheLowestSpanFirst) {
-  for (const bool ascending : {true, false}) {
-    for (const bool remotely : {true, false}) {
-      SCOPED_TRACE(testing::Message() << "ascending " << ascending << ", remotely " << remotely);
-      CheckRefillsTakeTheLowestSpanFirst(ascending, remotely);
-    }
-  }
 }
 
 }  // namespace
