@@ -145,7 +145,7 @@ int Main(int argc, char** argv) {
       MixedReportRow& row = report.rows[i];
       const double ops_per_second = static_cast<double>(parsed->operations) / parsed->seconds;
       row.ops_per_second.push_back(ops_per_second);
-      row.peak_rss_mib = std::max(row.peak_rss_mib, static_cast<double>(result.peak_rss_kib) / 1024.0);
+      row.peak_rss_mib_runs.push_back(static_cast<double>(result.peak_rss_kib) / 1024.0);
       ++done;
       std::fprintf(stderr, "[%3d/%d] run %lld/%lld %-16s %8.2f M ops/s\n", done, total,
                    static_cast<long long>(run), static_cast<long long>(options.runs), binaries[i].name.c_str(),
@@ -169,7 +169,10 @@ int Main(int argc, char** argv) {
     }
   }
 
-  for (MixedReportRow& row : report.rows) row.throughput = Summarize(row.ops_per_second);
+  for (MixedReportRow& row : report.rows) {
+    row.throughput = Summarize(row.ops_per_second);
+    row.peak_rss_mib = Summarize(row.peak_rss_mib_runs);
+  }
   std::printf("%s", FormatTable(report).c_str());
   std::fflush(stdout);
 

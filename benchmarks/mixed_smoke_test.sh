@@ -19,11 +19,11 @@ cat "$tmp/table.txt"
 
 header=$(grep -n '^allocator ' "$tmp/table.txt" | cut -d: -f1)
 [[ -n "$header" ]] || fail "no header row"
-for column in "median ops/s" "CV %" "min ops/s" "max ops/s" "x mimalloc" "x glibc" "peak RSS MiB" \
+for column in "median ops/s" "CV %" "min ops/s" "max ops/s" "x mimalloc" "x glibc" "peak RSS MiB" "max RSS MiB" \
   "mmap/op" "munmap/op" "madvise/op" "mremap/op" "brk/op"; do
   grep -q "^allocator .*$column" "$tmp/table.txt" || fail "column '$column' missing"
 done
-header_fields=$(sed -n "${header}p" "$tmp/table.txt" | sed 's/median ops\/s/median/; s/CV %/CV/; s/min ops\/s/min/; s/max ops\/s/max/; s/x mimalloc/xm/; s/x glibc/xg/; s/peak RSS MiB/rss/' | wc -w)
+header_fields=$(sed -n "${header}p" "$tmp/table.txt" | sed 's/median ops\/s/median/; s/CV %/CV/; s/min ops\/s/min/; s/max ops\/s/max/; s/x mimalloc/xm/; s/x glibc/xg/; s/peak RSS MiB/rss/; s/max RSS MiB/maxrss/' | wc -w)
 row=$((header + 1))
 for allocator in "${expected_allocators[@]}"; do
   line=$(sed -n "${row}p" "$tmp/table.txt")

@@ -86,7 +86,8 @@ double PerOperation(const MixedReportRow& row, uint64_t calls) {
 std::string FormatTable(const MixedReport& report) {
   std::vector<std::vector<std::string>> cells;
   std::vector<std::string> header = {"allocator", "median ops/s", "CV %",  "min ops/s", "max ops/s",
-                                     "x mimalloc", "x glibc",     "peak RSS MiB"};
+                                     "x mimalloc", "x glibc",     "peak RSS MiB",
+                                     "max RSS MiB"};
   for (const SyscallColumn& column : kSyscallColumns) header.push_back(std::string(column.name) + "/op");
   cells.push_back(header);
   for (const MixedReportRow& row : report.rows) {
@@ -98,7 +99,8 @@ std::string FormatTable(const MixedReport& report) {
         Millions(row.throughput.max),
         RatioText(RatioTo(report, row, "mimalloc")),
         RatioText(RatioTo(report, row, "glibc")),
-        Printf("%.1f", row.peak_rss_mib),
+        Printf("%.1f", row.peak_rss_mib.median),
+        Printf("%.1f", row.peak_rss_mib.max),
     };
     for (const SyscallColumn& column : kSyscallColumns) {
       line.push_back(row.syscalls ? PerOpText(PerOperation(row, (*row.syscalls).*column.calls)) : "n/a");
@@ -131,7 +133,7 @@ std::string FormatTable(const MixedReport& report) {
 std::string FormatCsv(const MixedReport& report) {
   std::string out =
       "allocator,library,runs,median_ops_per_s,cv_percent,min_ops_per_s,max_ops_per_s,"
-      "vs_mimalloc,vs_glibc,peak_rss_mib";
+      "vs_mimalloc,vs_glibc,peak_rss_mib,max_peak_rss_mib";
   for (const SyscallColumn& column : kSyscallColumns) out += std::string(",") + column.name + "_per_op";
   out += "\n";
   for (const MixedReportRow& row : report.rows) {
@@ -140,7 +142,7 @@ std::string FormatCsv(const MixedReport& report) {
            Printf("%d,%.1f,%.4f,%.1f,%.1f,", row.throughput.count, row.throughput.median,
                   row.throughput.cv * 100, row.throughput.min, row.throughput.max) +
            ratio(RatioTo(report, row, "mimalloc")) + "," + ratio(RatioTo(report, row, "glibc")) + "," +
-           Printf("%.2f", row.peak_rss_mib);
+           Printf("%.2f,%.2f", row.peak_rss_mib.median, row.peak_rss_mib.max);
     for (const SyscallColumn& column : kSyscallColumns) {
       out += "," + (row.syscalls ? Printf("%.9g", PerOperation(row, (*row.syscalls).*column.calls)) : "");
     }
@@ -168,7 +170,8 @@ std::string FormatJson(const MixedReport& report) {
            ", \"max_ops_per_s\": " + JsonNumber(row.throughput.max) +
            ", \"vs_mimalloc\": " + ratio(RatioTo(report, row, "mimalloc")) +
            ", \"vs_glibc\": " + ratio(RatioTo(report, row, "glibc")) +
-           ", \"peak_rss_mib\": " + JsonNumber(row.peak_rss_mib) + ", \"syscalls_per_op\": ";
+           ", \"peak_rss_mib\": " + JsonNumber(row.peak_rss_mib.median) +
+           ", \"max_peak_rss_mib\": " + JsonNumber(row.peak_rss_mib.max) + ", \"syscalls_per_op\": ";
     if (row.syscalls) {
       out += "{";
       bool first = true;

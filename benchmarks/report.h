@@ -18,7 +18,11 @@ struct MixedReportRow {
   std::string library;           // where malloc came from
   std::vector<double> ops_per_second;  // one per timed run, in run order
   Summary throughput;            // of ops_per_second
-  double peak_rss_mib = 0;       // largest over the timed runs
+  // Each timed run's peak RSS (ru_maxrss), in run order, and their summary:
+  // the tables compare medians, as for throughput (a run's peak also counts the
+  // shared libraries' pages it happened to fault in, tens of KiB either way).
+  std::vector<double> peak_rss_mib_runs;
+  Summary peak_rss_mib;
   // Memory OS calls per main-loop operation, from the separate traced pass.
   std::optional<MemorySyscalls> syscalls;
   uint64_t traced_operations = 0;

@@ -9,13 +9,15 @@
 namespace hakmem::bench {
 namespace {
 
-MixedReportRow Row(const std::string& name, std::vector<double> samples, bool with_syscalls) {
+MixedReportRow Row(const std::string& name, std::vector<double> samples, bool with_syscalls,
+                   std::vector<double> peak_rss_mib = {12.5}) {
   MixedReportRow row;
   row.allocator = name;
   row.library = "/lib/lib" + name + ".so";
   row.ops_per_second = samples;
   row.throughput = Summarize(samples);
-  row.peak_rss_mib = 12.5;
+  row.peak_rss_mib_runs = peak_rss_mib;
+  row.peak_rss_mib = Summarize(peak_rss_mib);
   if (with_syscalls) {
     MemorySyscalls calls;
     calls.mmap = 20;
@@ -30,7 +32,7 @@ MixedReport SampleReport() {
   MixedReport report;
   report.workload.runs = 3;
   report.rows.push_back(Row("glibc", {50e6, 52e6, 48e6}, true));
-  report.rows.push_back(Row("mimalloc", {100e6, 101e6, 99e6}, true));
+  report.rows.push_back(Row("mimalloc", {100e6, 101e6, 99e6}, true, {3.0, 3.75, 3.25}));
   report.rows.push_back(Row("odd,name", {75e6, 75e6, 75e6}, false));
   return report;
 }
@@ -60,7 +62,7 @@ TEST(FormatTableTest, OneHeaderAndOneRowPerAllocatorWithEveryColumn) {
   ASSERT_GE(lines.size(), 5u);
   EXPECT_EQ(lines[0].rfind("Mixed workload: ", 0), 0u);
   for (const char* column : {"allocator", "median ops/s", "CV %", "min ops/s", "max ops/s", "x mimalloc", "x glibc",
-                             "peak RSS MiB", "mmap/op", "munmap/op", "madvise/op", "mremap/op", "brk/op"}) {
+                             "peak RSS MiB", "max RSS MiB", "mmap/op", "munmap/op", "madvise/op", "mremap/op", "brk/op"}) {
     EXPECT_NE(lines[1].find(column), std::string::npos) << column;
   }
   EXPECT_EQ(lines[2].rfind("glibc ", 0), 0u);
@@ -68,6 +70,13 @@ TEST(FormatTableTest, OneHeaderAndOneRowPerAllocatorWithEveryColumn) {
   EXPECT_NE(lines[2].find("0.50"), std::string::npos);   // x mimalloc
   EXPECT_NE(lines[2].find("2.00e-02"), std::string::npos);  // mmap per op
   EXPECT_EQ(lines[3].rfind("mimalloc ", 0), 0u);
+  // Peak RSS: the median of the runs' peaks, then the largest (8th and 9th columns).
+  std::istringstream mimalloc_line(lines[3]);
+  std::vector<std::string> cells;
+  for (std::string cell; mimalloc_line >> cell;) cells.push_back(cell);
+  ASSERT_GE(cells.size(), 9u) << lines[3];
+  EXPECT_EQ(cells[7], "3.2") << lines[3];
+  EXPECT_EQ(cells[8], "3.8") << lines[3];
   EXPECT_NE(lines[4].find("n/a"), std::string::npos);  // not traced
 }
 
@@ -84,10 +93,11 @@ TEST(FormatCsvTest, HeaderAndRowsHaveTheSameNumberOfFields) {
     }
     return count;
   };
-  EXPECT_EQ(fields(lines[0]), 15);
-  for (size_t i = 1; i < lines.size(); ++i) EXPECT_EQ(fields(lines[i]), 15) << lines[i];
+  EXPECT_EQ(fields(lines[0]), 16);
+  for (size_t i = 1; i < lines.size(); ++i) EXPECT_EQ(fields(lines[i]), 16) << lines[i];
   EXPECT_EQ(lines[3].rfind("\"odd,name\"", 0), 0u);
   EXPECT_NE(lines[1].find(",50000000.0,"), std::string::npos);
+  EXPECT_NE(lines[2].find(",3.25,3.75,"), std::string::npos) << lines[2];
 }
 
 TEST(FormatJsonTest, CarriesWorkloadRowsAndNulls) {
@@ -96,6 +106,7 @@ TEST(FormatJsonTest, CarriesWorkloadRowsAndNulls) {
   EXPECT_NE(json.find("\"name\": \"mimalloc\""), std::string::npos);
   EXPECT_NE(json.find("\"vs_glibc\": 2,"), std::string::npos);
   EXPECT_NE(json.find("\"syscalls_per_op\": null"), std::string::npos);
+  EXPECT_NE(json.find("\"peak_rss_mib\": 3.25, \"max_peak_rss_mib\": 3.75"), std::string::npos);
   EXPECT_NE(json.find("\"ops_per_s_runs\": [50000000, 52000000, 48000000]"), std::string::npos);
 }
 

@@ -145,14 +145,15 @@ def render_table(result):
     """Markdown table of one runner --json result."""
     lines = [
         "| allocator | median Mops/s | CV % | min Mops/s | max Mops/s | x mimalloc | x glibc | peak RSS MiB "
-        "| mmap/op | munmap/op | madvise/op | mremap/op | brk/op |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| max RSS MiB | mmap/op | munmap/op | madvise/op | mremap/op | brk/op |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in result["allocators"]:
         calls = row["syscalls_per_op"] or {}
-        lines.append("| %s | %.2f | %.1f | %.2f | %.2f | %s | %s | %.1f | %s | %s | %s | %s | %s |" % (
+        lines.append("| %s | %.2f | %.1f | %.2f | %.2f | %s | %s | %.2f | %.2f | %s | %s | %s | %s | %s |" % (
             row["name"], row["median_ops_per_s"] / 1e6, row["cv"] * 100, row["min_ops_per_s"] / 1e6,
             row["max_ops_per_s"] / 1e6, ratio(row["vs_mimalloc"]), ratio(row["vs_glibc"]), row["peak_rss_mib"],
+            row["max_peak_rss_mib"],
             per_op(calls.get("mmap")), per_op(calls.get("munmap")), per_op(calls.get("madvise")),
             per_op(calls.get("mremap")), per_op(calls.get("brk"))))
     return "\n".join(lines)
@@ -207,7 +208,7 @@ def target_rows(runs, micro_rows, floors=()):
         if balanced is not None and mimalloc is not None and balanced["vs_mimalloc"] is not None:
             rows.append(("Mixed ws=%d, BALANCED" % ws,
                          ">= %.2f x mimalloc, peak RSS <= mimalloc's" % BALANCED_VS_MIMALLOC,
-                         "%.2f x, peak RSS %.2f vs %.2f MiB" % (balanced["vs_mimalloc"], balanced["peak_rss_mib"],
+                         "%.2f x, peak RSS (median) %.2f vs %.2f MiB" % (balanced["vs_mimalloc"], balanced["peak_rss_mib"],
                                                                mimalloc["peak_rss_mib"]),
                          balanced["vs_mimalloc"] >= BALANCED_VS_MIMALLOC
                          and balanced["peak_rss_mib"] <= mimalloc["peak_rss_mib"]))
@@ -308,7 +309,9 @@ def render_scorecard(facts, command, runs, larson=None, floors=()):
         "benchmark object code, linked the same way (its allocator as a shared library); runs are",
         "interleaved so drift hits all alike. `hakmem-<profile>` is hakmem built with `--config=<profile>`.",
         "Throughput is the median over runs (CV = standard deviation / mean); `x mimalloc` and `x glibc`",
-        "divide medians. Peak RSS is the largest over the timed runs. OS calls per operation count",
+        "divide medians. Peak RSS is each timed run's (`wait4`), as the median over runs (what the targets",
+        "compare, like throughput) and the largest: a run's peak also counts the shared libraries' pages",
+        "it happened to map, tens of KiB from run to run whatever the allocator. OS calls per operation count",
         "mmap/munmap/madvise/mremap/brk of every thread after warm-up (main loop and final frees), in a",
         "separate untimed run under ptrace. A high CV or load average means a busy machine: regenerate",
         "on a quiet one before drawing conclusions.",
