@@ -18,9 +18,9 @@ PROFILE_SETTINGS = [
 # The box switches of .bazelrc's --config bundles (keep the two in step), so
 # that {"profile": "balanced"} means what --config=balanced means.
 PROFILE_BUNDLES = {
-    "fast": {"stats": "off", "prewarm": "on", "mem_lean": "off", "lean_classes": "off"},
+    "fast": {"stats": "off", "prewarm": "on", "mem_lean": "off", "lean_classes": "on"},
     "balanced": {"stats": "off", "prewarm": "off", "mem_lean": "on", "lean_classes": "on"},
-    "observe": {"stats": "on", "prewarm": "on", "mem_lean": "off", "lean_classes": "off"},
+    "observe": {"stats": "on", "prewarm": "on", "mem_lean": "off", "lean_classes": "on"},
 }
 
 def _box_settings_transition_impl(settings, attr):

@@ -4,13 +4,15 @@
 //  * small/medium: 1280 B..256 KiB, four classes per power of two (32 classes):
 //    a request is rounded up by less than 25 % of itself.
 //  * larger requests are large objects (boxes/large_objects).
-// With lean spacing (the lean_classes switch, on in BALANCED) requests of
+// With lean spacing (the lean_classes switch, on in every profile) requests of
 // 257..1024 B are served by every second or fourth of the tiny classes: eight
 // per power of two (32 and 64 B steps), waste < 12.5 %. Fewer classes in use
 // means fewer partly used pages and, since each class's free blocks serve only
 // its own requests, a smaller peak when the classes' live counts swing
 // independently: Mixed's peak RSS drops 6 % (ws=8192) and 7 % (ws=400) for
-// 2.7 % more bytes per block (docs/PERFORMANCE.md, experiment 16).
+// 2.7 % more bytes per block (docs/PERFORMANCE.md, experiment 16), and with two
+// threads, where every class keeps at least one span per heap, by 1.2 MiB of
+// 17.5 at no cost in speed (experiment 37).
 // Every class size is a multiple of 16, so every block is aligned to
 // alignof(max_align_t); class sizes above 1 KiB are multiples of a quarter of
 // their power of two, which aligned allocation relies on.

@@ -56,6 +56,16 @@ void CheckSizes() {
   }
 }
 
+// The class spacing the build chose: a 300-byte request gets 304 bytes with
+// 16 B steps, 320 with lean spacing (32 B steps between 257 and 512 B).
+void CheckClassSpacing() {
+  void* p = hak_malloc(300);
+  Check(p != nullptr && hak_usable_size(p) == (HAKMEM_LEAN_CLASSES ? 320u : 304u),
+        "usable size of 300 B follows the lean_classes switch");
+  hak_free(p);
+  std::printf("lean_classes=%d\n", HAKMEM_LEAN_CLASSES);
+}
+
 void CheckCallocReallocAligned() {
   auto* z = static_cast<unsigned char*>(hak_calloc(1000, 100));
   Check(z != nullptr, "calloc");
@@ -106,6 +116,7 @@ int main() {
   CheckInjectedFailures();
 #endif
   CheckSizes();
+  CheckClassSpacing();
   CheckCallocReallocAligned();
   CheckCrossThreadFree();
   CheckReporting();
