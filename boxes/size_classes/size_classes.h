@@ -10,9 +10,10 @@
 // means fewer partly used pages and, since each class's free blocks serve only
 // its own requests, a smaller peak when the classes' live counts swing
 // independently: Mixed's peak RSS drops 6 % (ws=8192) and 7 % (ws=400) for
-// 2.7 % more bytes per block (docs/PERFORMANCE.md, experiment 16), and with two
-// threads, where every class keeps at least one span per heap, by 1.2 MiB of
-// 17.5 at no cost in speed (experiment 37).
+// 2.7 % more bytes per block (docs/PERFORMANCE.md, experiment 16); with two
+// threads, where every class keeps at least a span per heap, the soak's peak
+// drops from 18.35 to 16.54 MiB for 1-2 % of single-threaded speed where the
+// live set leaves the caches (experiment 37).
 // Every class size is a multiple of 16, so every block is aligned to
 // alignof(max_align_t); class sizes above 1 KiB are multiples of a quarter of
 // their power of two, which aligned allocation relies on.
