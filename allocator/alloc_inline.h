@@ -68,7 +68,7 @@ __attribute__((always_inline)) inline void Free(void* p, const char* call) {
     // span (free slabs, the header) fail the block test like interior pointers
     // do; the slow path tells them apart.
     Slab* s = SpanAtOffset(ss, offset);
-    if (HAKMEM_UNLIKELY(!IsBlockStart(s, offset))) {
+    if (HAKMEM_UNLIKELY(!IsOwnBlockStart(s, offset))) {
       FreeSlow(p, call);
       return;
     }

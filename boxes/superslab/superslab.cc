@@ -44,13 +44,13 @@ void SlabMakeSentinel(Slab* s) {
   s->start_offset = 0;
   s->first = 0;  // keeps OwnerStateOf and RemoteListOf inside the header
   s->nslabs = 0;
-  __atomic_store_n(&s->carved_limit, 0u, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->carved_limit, uint64_t{0}, __ATOMIC_RELAXED);
 }
 
 void SlabSetCarvedLimit(Slab* s, uint32_t carved) {
   // e = block_size * c - 2^64, which the 64-bit product wraps to.
   const uint32_t step = static_cast<uint32_t>(s->block_size * s->block_test_mul);
-  __atomic_store_n(&s->carved_limit, carved * step, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->carved_limit, uint64_t{carved} * step, __ATOMIC_RELAXED);
 }
 
 void SlabSetCarved(Slab* s, uint16_t carved) {

@@ -50,8 +50,10 @@ struct alignas(64) Slab {
   // carved * e (see block_test_mul); 0 rejects every offset. Only the owner
   // writes it; other threads' frees read it to validate pointers, so it is
   // accessed with relaxed atomic builtins (a plain field keeps the compiler
-  // free to address it together with its neighbours).
-  uint32_t carved_limit;
+  // free to address it together with its neighbours). 64 bits although the
+  // value fits 32 (at most the span's bytes): the fast path then compares the
+  // product with it in memory, without a load into a register first.
+  uint64_t carved_limit;
   uint8_t first;   // index of the span's first slab
   uint8_t nslabs;  // span length; 0 when this slab heads no span
 };
@@ -206,6 +208,13 @@ inline uintptr_t SpanStart(const Slab* s) {
 inline bool IsBlockStart(const Slab* s, uintptr_t offset_in_chunk) {
   const uint32_t rel = static_cast<uint32_t>(offset_in_chunk) - s->start_offset;
   return uint64_t{rel} * s->block_test_mul < __atomic_load_n(&s->carved_limit, __ATOMIC_RELAXED);
+}
+// IsBlockStart for the span's owner, the only thread that writes carved_limit:
+// a plain read cannot race with its own writes, and lets the compiler compare
+// with the field in memory (the free fast path of the thread's own blocks).
+inline bool IsOwnBlockStart(const Slab* s, uintptr_t offset_in_chunk) {
+  const uint32_t rel = static_cast<uint32_t>(offset_in_chunk) - s->start_offset;
+  return uint64_t{rel} * s->block_test_mul < s->carved_limit;
 }
 // c of the block test for `block_size` (see Slab::block_test_mul).
 // UINT64_MAX / d is floor(2^64 / d) - 1 exactly when d is a power of two.
