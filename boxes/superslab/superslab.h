@@ -202,19 +202,22 @@ size_t SpanTouchedBytes(const Slab* s);
 inline uintptr_t SpanStart(const Slab* s) {
   return reinterpret_cast<uintptr_t>(SuperslabOf(s)) + s->start_offset;
 }
+// The block test of Slab::block_test_mul against a read of `carved_limit`.
+inline bool PassesBlockTest(const Slab* s, uintptr_t offset_in_chunk, uint64_t carved_limit) {
+  const uint32_t rel = static_cast<uint32_t>(offset_in_chunk) - s->start_offset;
+  return uint64_t{rel} * s->block_test_mul < carved_limit;
+}
 // True when `offset_in_chunk` is the start of a block of `s` that was handed out
 // at some point (not a block boundary that was never carved, not an interior,
 // not before the span). Always false for the no_span sentinel.
 inline bool IsBlockStart(const Slab* s, uintptr_t offset_in_chunk) {
-  const uint32_t rel = static_cast<uint32_t>(offset_in_chunk) - s->start_offset;
-  return uint64_t{rel} * s->block_test_mul < __atomic_load_n(&s->carved_limit, __ATOMIC_RELAXED);
+  return PassesBlockTest(s, offset_in_chunk, __atomic_load_n(&s->carved_limit, __ATOMIC_RELAXED));
 }
 // IsBlockStart for the span's owner, the only thread that writes carved_limit:
 // a plain read cannot race with its own writes, and lets the compiler compare
 // with the field in memory (the free fast path of the thread's own blocks).
 inline bool IsOwnBlockStart(const Slab* s, uintptr_t offset_in_chunk) {
-  const uint32_t rel = static_cast<uint32_t>(offset_in_chunk) - s->start_offset;
-  return uint64_t{rel} * s->block_test_mul < s->carved_limit;
+  return PassesBlockTest(s, offset_in_chunk, s->carved_limit);
 }
 // c of the block test for `block_size` (see Slab::block_test_mul).
 // UINT64_MAX / d is floor(2^64 / d) - 1 exactly when d is a power of two.
