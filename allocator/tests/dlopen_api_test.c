@@ -18,8 +18,8 @@ typedef void (*FreeFn)(void*);
 static MallocFn hak_malloc_fn;
 static FreeFn hak_free_fn;
 
-/* Allocates, fills and frees blocks of every small size class's range and a
- * large one; returns the number of failures. */
+/* Allocates, fills and frees blocks from 1 B to a large object (1 MiB);
+ * returns the number of failures. */
 static int Churn(void) {
   static const size_t kSizes[] = {1, 16, 100, 700, 4096, 40000, 1 << 20};
   int failures = 0;

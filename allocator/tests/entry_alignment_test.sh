@@ -10,9 +10,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # malloc, free, and operator new / delete (plain and sized).
 entries=(malloc free calloc realloc _Znwm _ZdlPv _ZdlPvm _Znam _ZdaPv)
+symbols=$(nm -D --defined-only "$lib")
 checked=0
 for name in "${entries[@]}"; do
-  addr=$(nm -D --defined-only "$lib" | awk -v n="$name" '$3 == n { print $1 }')
+  addr=$(awk -v n="$name" '$3 == n { print $1 }' <<<"$symbols")
   [[ -n "$addr" ]] || fail "$name is not exported by $lib"
   (( 16#$addr % 64 == 0 )) || fail "$name starts at 0x$addr, not at a 64-byte boundary"
   checked=$((checked + 1))
