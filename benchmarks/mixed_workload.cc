@@ -32,9 +32,10 @@ struct MaskSlot {
   uint32_t mask;
   uint32_t operator()(uint32_t r) const { return r & mask; }
 };
-struct ModuloSlot {
+struct RemainderSlot {
+  uint64_t magic;
   uint32_t ws;
-  uint32_t operator()(uint32_t r) const { return r % ws; }
+  uint32_t operator()(uint32_t r) const { return SlotIndex::RemainderOf(r, magic, ws); }
 };
 struct MaskSize {
   size_t min_size;
@@ -59,14 +60,14 @@ template <typename Fn>
 void WithPolicies(const MixedConfig& config, Fn&& fn) {
   const SizeRange range(config.min_size, config.max_size);
   const uint64_t width = config.max_size - config.min_size + 1;
-  const bool ws_is_power_of_two = std::has_single_bit(config.ws);
+  const SlotIndex slots(config.ws);
   const MaskSize mask_size{config.min_size, static_cast<uint32_t>(width - 1)};
   const MultiplyShiftSize shift_size{config.min_size, width};
-  if (ws_is_power_of_two) {
+  if (slots.ws_is_power_of_two()) {
     const MaskSlot slot{config.ws - 1};
     if (range.width_is_power_of_two()) fn(slot, mask_size); else fn(slot, shift_size);
   } else {
-    const ModuloSlot slot{config.ws};
+    const RemainderSlot slot{SlotIndex::MagicFor(config.ws), config.ws};
     if (range.width_is_power_of_two()) fn(slot, mask_size); else fn(slot, shift_size);
   }
 }
@@ -389,6 +390,9 @@ MixedResult RunMultiThreaded(const MixedConfig& config) {
 }
 
 }  // namespace
+
+SlotIndex::SlotIndex(uint32_t ws)
+    : magic_(MagicFor(ws)), ws_(ws), mask_(ws - 1), ws_is_power_of_two_(std::has_single_bit(ws)) {}
 
 SizeRange::SizeRange(size_t min_size, size_t max_size)
     : min_size_(min_size),

@@ -1,9 +1,10 @@
 // The Mixed workload: the project's standard malloc/free churn.
 //
 // `cycles` operations over a working set of `ws` slots. Each operation draws r
-// from xorshift32 and looks at slot r % ws: a held block is freed, an empty
-// slot gets malloc(size(r)) and the block's first byte is written. With the
-// default size range [16, 1039], size(r) is exactly 16 + (r & 0x3FF).
+// from xorshift32 and looks at slot r % ws (computed without a division, see
+// SlotIndex): a held block is freed, an empty slot gets malloc(size(r)) and
+// the block's first byte is written. With the default size range [16, 1039],
+// size(r) is exactly 16 + (r & 0x3FF).
 //
 // An untimed prefault pass of cycles / 10 operations (seed + 0xDEADBEEF, its
 // leftovers freed) warms the allocator first. The timed part is the main loop
@@ -57,6 +58,34 @@ class SizeRange {
   uint64_t width_;  // max - min + 1
   bool width_is_power_of_two_;
   uint32_t width_mask_;
+};
+
+// Maps a random word onto a slot, r % ws, without a division: a mask when ws
+// is a power of two, otherwise Lemire's direct remainder (two multiplies by
+// ceil(2^64 / ws), exact for every 32-bit r). A hardware division would sit
+// between the random word and the slot load that decides the unpredictable
+// held/empty branch, and be timed as if it were the allocator's.
+class SlotIndex {
+ public:
+  explicit SlotIndex(uint32_t ws);
+  uint32_t Map(uint32_t r) const {
+    if (ws_is_power_of_two_) return r & mask_;
+    return RemainderOf(r, magic_, ws_);
+  }
+  bool ws_is_power_of_two() const { return ws_is_power_of_two_; }
+
+  // r % ws given magic = ceil(2^64 / ws) (0 when ws == 1).
+  static uint32_t RemainderOf(uint32_t r, uint64_t magic, uint32_t ws) {
+    const uint64_t fraction = magic * r;  // r / ws's fractional part, scaled by 2^64
+    return static_cast<uint32_t>((static_cast<unsigned __int128>(fraction) * ws) >> 64);
+  }
+  static uint64_t MagicFor(uint32_t ws) { return UINT64_MAX / ws + 1; }
+
+ private:
+  uint64_t magic_;
+  uint32_t ws_;
+  uint32_t mask_;
+  bool ws_is_power_of_two_;
 };
 
 // What the soak driver gets at every epoch boundary.

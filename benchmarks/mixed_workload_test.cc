@@ -71,6 +71,34 @@ TEST(SizeRangeTest, OtherRangesStayInsideAndReachBothEnds) {
   EXPECT_EQ(power.Map(0x1234), 32u + 0x34);
 }
 
+TEST(SlotIndexTest, IsTheRemainderForEveryWorkingSet) {
+  const uint32_t edges[] = {0u, 1u, 2u, 399u, 400u, 401u, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFFEu, 0xFFFFFFFFu};
+  uint32_t state = kDefaultSeed;
+  for (uint32_t ws : {1u, 3u, 7u, 400u, 1000u, 6007u, 65535u, 65537u, (1u << 28) - 1, 1u << 28}) {
+    const SlotIndex slots(ws);
+    EXPECT_EQ(slots.ws_is_power_of_two(), (ws & (ws - 1)) == 0) << "ws=" << ws;
+    for (uint32_t r : edges) ASSERT_EQ(slots.Map(r), r % ws) << "ws=" << ws << " r=" << r;
+    // Around multiples of ws, where a remainder that is off by one shows.
+    for (uint64_t k = 1; k * ws <= 0xFFFFFFFFu && k < 5000; k = k * 3 + 1) {
+      const uint32_t multiple = static_cast<uint32_t>(k * ws);
+      for (uint32_t r : {multiple - 1, multiple, multiple + 1}) {
+        ASSERT_EQ(slots.Map(r), r % ws) << "ws=" << ws << " r=" << r;
+      }
+    }
+    for (int i = 0; i < 100000; ++i) {
+      const uint32_t r = NextXorshift32(state);
+      ASSERT_EQ(slots.Map(r), r % ws) << "ws=" << ws << " r=" << r;
+    }
+  }
+}
+
+TEST(SlotIndexTest, EveryWordAtTheDefaultSmallWorkingSet) {
+  const SlotIndex slots(400);
+  for (uint64_t r = 0; r <= 0xFFFFFFFFu; r += 997) {
+    ASSERT_EQ(slots.Map(static_cast<uint32_t>(r)), r % 400) << "r=" << r;
+  }
+}
+
 TEST(RunMixedTest, SingleThreadReproducesTheDefinition) {
   MixedConfig config;
   config.cycles = 200000;
