@@ -15,8 +15,10 @@ PROFILE_SETTINGS = [
     "//profiles:fault_injection",
 ]
 
-# The box switches of .bazelrc's --config bundles (keep the two in step), so
-# that {"profile": "balanced"} means what --config=balanced means.
+# The box switches of .bazelrc's --config bundles, so that {"profile":
+# "balanced"} means what --config=balanced means. A .bazelrc cannot load a
+# .bzl: the two are kept by hand, and //profiles/tests:bazelrc_bundles_test
+# fails when they differ.
 PROFILE_BUNDLES = {
     "fast": {"stats": "off", "prewarm": "on", "mem_lean": "off", "lean_classes": "on"},
     "balanced": {"stats": "off", "prewarm": "off", "mem_lean": "on", "lean_classes": "on"},
