@@ -51,17 +51,24 @@ void Churn(std::atomic<bool>& stop, int id, std::atomic<void*>* exchange) {
   for (void* p : live) A::Free(p);
 }
 
-// Runs in the child: every size class and a few large blocks, plus a thread
-// (the parent's threads are gone; a fresh one must be able to allocate).
+// Runs in the child: every size class and a few large blocks, from the
+// forking thread (the parent's other threads are gone, perhaps mid-malloc).
+// Only the allocator under test allocates here: with the prefixed API
+// (sanitizer builds) anything else would come from the sanitizer's allocator,
+// which TSan does not lock around fork(), so a busy parent thread could leave
+// its lock held and hang the child (seen in CI: gdb put the child in
+// SizeClassAllocator64::GetFromAllocator, under std::vector::push_back).
 int ChildWork() {
   alarm(kChildTimeoutSeconds);
-  std::vector<void*> blocks;
+  constexpr size_t kSizes = 21;  // n = 0, 1, 3, 7, ..., 2^20 - 1
+  void* blocks[kSizes * 4];
+  size_t count = 0;
   for (size_t n = 0; n < (size_t{1} << 20); n = n * 2 + 1) {
     for (int i = 0; i < 4; ++i) {
       void* p = A::Malloc(n);
       if (p == nullptr) return 2;
       FillBlock(p, n);
-      blocks.push_back(p);
+      blocks[count++] = p;
     }
   }
   size_t k = 0;
