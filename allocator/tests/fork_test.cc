@@ -60,10 +60,16 @@ void Churn(std::atomic<bool>& stop, int id, std::atomic<void*>* exchange) {
 // SizeClassAllocator64::GetFromAllocator, under std::vector::push_back).
 int ChildWork() {
   alarm(kChildTimeoutSeconds);
-  constexpr size_t kSizes = 21;  // n = 0, 1, 3, 7, ..., 2^20 - 1
+  constexpr size_t kMaxSize = size_t{1} << 20;
+  // The sizes below: n = 0, 1, 3, 7, ... while n < kMaxSize.
+  constexpr size_t kSizes = [] {
+    size_t sizes = 0;
+    for (size_t n = 0; n < kMaxSize; n = n * 2 + 1) ++sizes;
+    return sizes;
+  }();
   void* blocks[kSizes * 4];
   size_t count = 0;
-  for (size_t n = 0; n < (size_t{1} << 20); n = n * 2 + 1) {
+  for (size_t n = 0; n < kMaxSize; n = n * 2 + 1) {
     for (int i = 0; i < 4; ++i) {
       void* p = A::Malloc(n);
       if (p == nullptr) return 2;
@@ -72,7 +78,7 @@ int ChildWork() {
     }
   }
   size_t k = 0;
-  for (size_t n = 0; n < (size_t{1} << 20); n = n * 2 + 1) {
+  for (size_t n = 0; n < kMaxSize; n = n * 2 + 1) {
     for (int i = 0; i < 4; ++i, ++k) {
       if (FindBlockMismatch(blocks[k], n) != kPatternOk) return 3;
       A::Free(blocks[k]);
