@@ -27,8 +27,11 @@ size_t UsableSizeSlow(const void* p, const char* call);
 
 __attribute__((always_inline)) inline void* AllocClass(size_t cls) {
   Heap* h = tls_heap;
-  void* p = CachePop(&h->cache, cls);
-  if (HAKMEM_UNLIKELY(p == nullptr)) return HeapAllocSlow(cls);  // counts its own allocation
+  void* p = FrontPop(&h->cache, cls);
+  if (HAKMEM_UNLIKELY(p == nullptr)) {
+    p = CachePop(&h->cache, cls);
+    if (HAKMEM_UNLIKELY(p == nullptr)) return HeapAllocSlow(cls);  // counts its own allocation
+  }
   HAKMEM_STAT(h->stats, cls, allocs);
   return p;
 }
@@ -38,16 +41,30 @@ __attribute__((always_inline)) inline void* Alloc(size_t size) {
   return AllocBig(size);
 }
 
-// The push of a block of the calling thread's heap `h` onto its cache, after
-// the immediate double-free test.
+// The push of a block of the calling thread's heap `h` onto its cache (the
+// stack, or the list behind a full stack), after the immediate double-free
+// test: `p` is not the block the same push went to last.
 __attribute__((always_inline)) inline void FreeToCache(Heap* h, Slab* s, void* p, const char* call) {
   const size_t cls = s->cls;
-  if (HAKMEM_UNLIKELY(h->cache.heads[cls] == p)) {
+  ThreadCache* tc = &h->cache;
+  void** top = tc->front_tops[cls];
+  if (HAKMEM_LIKELY(top != tc->front_ends[cls])) {
+    if (HAKMEM_UNLIKELY(*top == p)) {
+      ReportDoubleFree(call, p);
+      return;
+    }
+    HAKMEM_STAT(h->stats, cls, frees);
+    top[1] = p;
+    tc->front_tops[cls] = top + 1;
+    return;
+  }
+  // A full stack's top may be the block the last free pushed, too.
+  if (HAKMEM_UNLIKELY(tc->heads[cls] == p || *top == p)) {
     ReportDoubleFree(call, p);
     return;
   }
   HAKMEM_STAT(h->stats, cls, frees);
-  if (HAKMEM_UNLIKELY(CachePush(&h->cache, cls, p))) HeapFlush(h, cls);
+  if (HAKMEM_UNLIKELY(CachePush(tc, cls, p))) HeapFlush(h, cls);
 }
 
 // Free of a block whose superslab is not in the heap's slots: another

@@ -499,7 +499,11 @@ void FlushRemoteDelay(Heap* h) {
 // superslab) left with no block out: for trim and thread exit.
 void ReturnEverythingUnused(Heap* h) {
   FlushRemoteDelay(h);
-  for (size_t c = 0; c < kNumClasses; ++c) FlushBin(h, c, 0);
+  for (size_t c = 0; c < kNumClasses; ++c) {
+    // The stack's blocks join the list, which FlushBin then returns whole.
+    while (void* p = FrontPop(&h->cache, c)) CachePush(&h->cache, c, p);
+    FlushBin(h, c, 0);
+  }
   CollectRemote(h);
   ReleaseEmptySpans(h);
 }
@@ -530,6 +534,13 @@ void AbandonAll(Heap* h) {
 
 void ThreadExitDestructor(void* arg) { HeapThreadExit(static_cast<Heap*>(arg)); }
 
+// A heap's storage: the Heap, then its thread cache's stack slots (kept out of
+// Heap so that the empty heap, a constant, has none), each part a whole number
+// of cache lines.
+constexpr size_t kHeapBytes = (sizeof(Heap) + 63) & ~size_t{63};
+constexpr size_t kHeapStorageBytes = kHeapBytes + ((kFrontSlots * sizeof(void*) + 63) & ~size_t{63});
+void** FrontSlotsOf(Heap* h) { return reinterpret_cast<void**>(reinterpret_cast<char*>(h) + kHeapBytes); }
+
 Heap* NewHeapStorage() {
   SpinLockHolder hold(g_registry_lock);
   Heap* h = g_free_heaps;
@@ -538,7 +549,7 @@ Heap* NewHeapStorage() {
     h->live = true;  // under the lock HeapForEach reads it with
     return h;
   }
-  const size_t size = (sizeof(Heap) + 63) & ~size_t{63};
+  const size_t size = kHeapStorageBytes;
   if (g_heap_arena_left < size) {
     constexpr size_t kArenaBytes = 1 << 20;
     g_heap_arena = static_cast<char*>(OsMapAligned(kArenaBytes, kPageSize));
@@ -559,13 +570,14 @@ Heap* HeapCreate() {
   Heap* h = NewHeapStorage();
   if (h == nullptr) return nullptr;
   for (size_t c = 0; c < kNumClasses; ++c) {
-    const uint32_t limit = BinLimitForSize(ClassSize(c));
+    const uint32_t limit = ListLimitForClass(c);
     h->cache.heads[c] = nullptr;
     h->cache.rooms[c] = static_cast<int32_t>(limit);
     h->cache.limits[c] = limit;
     h->partial[c] = nullptr;
   }
   h->cache.link_key = g_link_key;
+  FrontInit(&h->cache, FrontSlotsOf(h));
   h->owned = OwnedSlots();
   h->avail = h->full = nullptr;
   h->next_free = nullptr;
@@ -615,7 +627,12 @@ void* HeapAllocSlow(size_t cls) {
 
 void HeapFlush(Heap* heap, size_t cls) {
   HAKMEM_STAT(heap->stats, cls, flushes);
+  // The block just pushed stays at the head, where the next free's
+  // immediate double-free test looks for it; FlushBin takes from the head.
+  ThreadCache* tc = &heap->cache;
+  void* newest = CachePop(tc, cls);
   FlushBin(heap, cls, heap->cache.limits[cls] / 2);
+  CachePush(tc, cls, newest);
   ReclaimAbandoned(false);
 }
 
@@ -680,7 +697,7 @@ size_t HeapBytesOutOfSlabs() {
 __attribute__((no_sanitize("thread"))) void AddBytesInBins(const Heap& h, void* total) {
   size_t sum = 0;
   for (size_t c = 0; c < kNumClasses; ++c) {
-    const int64_t held = static_cast<int64_t>(h.cache.limits[c]) - h.cache.rooms[c];
+    const int64_t held = static_cast<int64_t>(h.cache.limits[c]) - h.cache.rooms[c] + FrontCount(&h.cache, c);
     if (held > 0) sum += static_cast<size_t>(held) * ClassSize(c);
   }
   *static_cast<size_t*>(total) += sum;

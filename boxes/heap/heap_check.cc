@@ -3,6 +3,9 @@
 // Slow (it touches every free block); for tests and debugging.
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+
 #include "boxes/env_gates/env_gates.h"
 #include "boxes/heap/heap.h"
 #include "boxes/heap/heap_internal.h"
@@ -87,21 +90,73 @@ struct Checker {
     }
   }
 
-  // Every block in the bins of `h` must be a block start in a superslab `h` owns.
+  // True when `p` is a block start of class `cls` in a superslab `h` owns;
+  // reports it otherwise.
+  bool CheckCachedBlock(const Heap* h, size_t cls, const void* p) {
+    const Superslab* ss = SuperslabOf(p);
+    const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & kChunkMask;
+    if (!ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p)) || ss->magic != kSuperslabMagic ||
+        ss->owner.load(std::memory_order_relaxed) != h || ss->span_of[offset >> kSlabShift] == kNoSpanEntry) {
+      Fail("thread cache block not in an owned span", p);
+      return false;
+    }
+    const Slab* s = SpanAtOffset(ss, offset);
+    if (s->cls != cls || !IsBlockStart(s, offset)) {
+      Fail("thread cache block of the wrong class", p);
+      return false;
+    }
+    return true;
+  }
+
+  // The blocks of a class's stack, sorted, to find a block freed twice.
+  struct StackedBlocks {
+    std::array<const void*, 64> blocks;
+    size_t count = 0;
+    bool Has(const void* p) const { return std::binary_search(blocks.begin(), blocks.begin() + count, p); }
+  };
+
+  // Every stack's top must lie between its nullptr slot and its end, the slot
+  // below its blocks must still be nullptr (a pop would run past it else), and
+  // no block may be in it twice.
+  void CheckFront(const Heap* h, size_t c, StackedBlocks& stacked) {
+    const ThreadCache& tc = h->cache;
+    stacked.count = 0;
+    if (FrontCapacity(c) == 0) {
+      if (tc.front_tops[c] != &g_front_none || tc.front_ends[c] != &g_front_none) {
+        Fail("stack of a class without one", &tc.front_tops[c]);
+      }
+      return;
+    }
+    void** const bottom = &tc.front_slots[thread_cache_internal::kFrontBases[c]];
+    if (tc.front_ends[c] != bottom + FrontCapacity(c) || tc.front_tops[c] < bottom ||
+        tc.front_tops[c] > tc.front_ends[c] || *bottom != nullptr || FrontCapacity(c) > stacked.blocks.size()) {
+      Fail("thread cache stack bounds", &tc.front_tops[c]);
+      return;
+    }
+    for (void* const* slot = bottom + 1; slot <= tc.front_tops[c]; ++slot) {
+      if (*slot == nullptr) {
+        Fail("empty slot inside a thread cache stack", slot);
+        return;
+      }
+      if (!CheckCachedBlock(h, c, *slot)) return;
+      stacked.blocks[stacked.count++] = *slot;
+    }
+    std::sort(stacked.blocks.begin(), stacked.blocks.begin() + stacked.count);
+    const auto* twice = std::adjacent_find(stacked.blocks.begin(), stacked.blocks.begin() + stacked.count);
+    if (twice != stacked.blocks.begin() + stacked.count) Fail("block twice in a thread cache stack (freed twice)", *twice);
+  }
+
+  // Every block in the bins of `h` must be a block start in a superslab `h`
+  // owns, and in the bin once.
   void CheckBins(const Heap* h) {
+    StackedBlocks stacked;
     for (size_t c = 0; c < kNumClasses; ++c) {
+      CheckFront(h, c, stacked);
       uint32_t n = 0;
       for (const void* p = h->cache.heads[c]; p != nullptr; p = GetNext(p)) {
-        const Superslab* ss = SuperslabOf(p);
-        const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & kChunkMask;
-        if (!ChunkMapTest(g_chunk_map, reinterpret_cast<uintptr_t>(p)) || ss->magic != kSuperslabMagic ||
-            ss->owner.load(std::memory_order_relaxed) != h || ss->span_of[offset >> kSlabShift] == kNoSpanEntry) {
-          Fail("thread cache block not in an owned span", p);
-          break;
-        }
-        const Slab* s = SpanAtOffset(ss, offset);
-        if (s->cls != c || !IsBlockStart(s, offset)) {
-          Fail("thread cache block of the wrong class", p);
+        if (!CheckCachedBlock(h, c, p)) break;
+        if (stacked.Has(p)) {
+          Fail("block both in a thread cache stack and its list (freed twice)", p);
           break;
         }
         if (++n > CacheCount(&h->cache, c)) {

@@ -6,6 +6,23 @@
 
 namespace hakmem {
 
+void* g_front_none = nullptr;
+
+void FrontInit(ThreadCache* tc, void** slots) {
+  tc->front_slots = slots;
+  for (size_t c = 0; c < kNumClasses; ++c) {
+    const uint32_t capacity = FrontCapacity(c);
+    if (capacity == 0) {
+      tc->front_tops[c] = tc->front_ends[c] = &g_front_none;
+      continue;
+    }
+    void** bottom = &tc->front_slots[thread_cache_internal::kFrontBases[c]];
+    *bottom = nullptr;
+    tc->front_tops[c] = bottom;
+    tc->front_ends[c] = bottom + capacity;
+  }
+}
+
 // Bit 3 set from the start, so the guarantee holds even before LinkKeyInit.
 uintptr_t g_link_key = 0x9e3779b97f4a7c18u | 8;
 

@@ -1,5 +1,6 @@
-// Thread cache: per thread, per size class, a list of free blocks. Popping and
-// pushing touch only thread-local memory: no atomic instruction, no lock.
+// Thread cache: per thread, per size class, a stack of free blocks' pointers in
+// front of a list of free blocks. Popping and pushing touch only thread-local
+// memory: no atomic instruction, no lock.
 // Refill and flush move blocks in batches against the owning slabs
 // (boxes/heap).
 //
@@ -15,6 +16,7 @@
 #ifndef HAKMEM_BOXES_THREAD_CACHE_THREAD_CACHE_H_
 #define HAKMEM_BOXES_THREAD_CACHE_THREAD_CACHE_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -38,22 +40,129 @@ inline void* GetNext(const void* block, uintptr_t key = g_link_key) {
 // Every block is 16-byte aligned, so a decoded link that is not was overwritten.
 inline bool LinkLooksValid(const void* next) { return (reinterpret_cast<uintptr_t>(next) & 15) == 0; }
 
+// ---- front stacks ---------------------------------------------------------
+// In front of each small class's list, a stack of pointers (as jemalloc's
+// cache_bin): free stores the pointer there instead of writing a link into the
+// block, and malloc pops it. The common free then touches no line of the block
+// (with many live blocks, usually a cold one) and the common malloc decodes no
+// link; a stacked block holds nothing hakmem reads, so a write into it after
+// free cannot mislead the allocator (blocks on lists keep their encoded links
+// and the pop-time check). The list takes what a full stack refuses, and
+// refills, flushes and trims work on the lists as before.
+//
+// Each stack is a run of ThreadCache::front_slots whose first slot is always
+// nullptr: an empty stack pops nullptr with no count or bound to test, and
+// front_ends marks the slot a full stack stops at. Classes no small request
+// maps to, and every class of the empty heap, have no stack: top and end are
+// the shared empty slot, so each pop finds nullptr and each push a full stack.
+
+// Slots of a class of `size` bytes: about 16 KiB of blocks, 4..64.
+constexpr uint32_t FrontCapacityForSize(size_t size) {
+  const size_t n = (16 * 1024) / size;
+  return n < 4 ? 4 : n > 64 ? 64 : static_cast<uint32_t>(n);
+}
+
+namespace thread_cache_internal {
+
+constexpr bool IsSmallRequestClass(size_t cls) {
+  for (const uint8_t c : size_classes_internal::kLookup) {
+    if (c == cls) return true;
+  }
+  return false;
+}
+
+constexpr std::array<uint32_t, kNumClasses> MakeFrontCapacities() {
+  std::array<uint32_t, kNumClasses> caps{};
+  for (size_t c = 0; c < kNumClasses; ++c) caps[c] = IsSmallRequestClass(c) ? FrontCapacityForSize(ClassSizeOf(c)) : 0;
+  return caps;
+}
+inline constexpr auto kFrontCapacities = MakeFrontCapacities();
+
+// Index of each stack's nullptr slot in front_slots (classes without a stack: 0).
+constexpr std::array<uint32_t, kNumClasses> MakeFrontBases() {
+  std::array<uint32_t, kNumClasses> bases{};
+  uint32_t next = 0;
+  for (size_t c = 0; c < kNumClasses; ++c) {
+    if (kFrontCapacities[c] == 0) continue;
+    bases[c] = next;
+    next += kFrontCapacities[c] + 1;
+  }
+  return bases;
+}
+inline constexpr auto kFrontBases = MakeFrontBases();
+
+constexpr size_t FrontSlotsTotal() {
+  size_t n = 0;
+  for (const uint32_t cap : kFrontCapacities) n += cap == 0 ? 0 : cap + 1;
+  return n;
+}
+
+}  // namespace thread_cache_internal
+
+inline constexpr size_t kFrontSlots = thread_cache_internal::FrontSlotsTotal();
+inline uint32_t FrontCapacity(size_t cls) { return thread_cache_internal::kFrontCapacities[cls]; }
+
+// The empty slot every class without a stack points at. Never written.
+extern void* g_front_none;
+
 // One bin per size class, kept as parallel arrays rather than an array of
-// {head, room, limit}: the fast paths then address a class's head and room
+// {top, end, head, room, limit}: the fast paths then address a class's fields
 // with the class index scaled by the instruction itself (8 and 4 bytes), with
 // no multiply or shift of their own.
 struct ThreadCache {
+  void** front_tops[kNumClasses];  // the top slot; the nullptr slot when empty
+  void** front_ends[kNumClasses];  // the slot a full stack's top is at
   void* heads[kNumClasses];
   // limit - blocks held: a push that takes it below zero flushes. Counting
   // down to zero saves the fast path a load and a compare against the limit.
   int32_t rooms[kNumClasses];
-  uint32_t limits[kNumClasses];
+  uint32_t limits[kNumClasses];  // of the list, the stack not counted
   // g_link_key, copied when the heap is made: the fast paths find it next to
   // the bins, through the heap pointer they hold anyway, instead of through
   // the global's address.
   uintptr_t link_key;
+  // kFrontSlots slots, beside the heap rather than in it (FrontInit), so that
+  // the empty heap, a constant, carries none.
+  void** front_slots;
+  // Constant initialisation (the empty heap): no stacks.
+  constexpr ThreadCache()
+      : front_tops{}, front_ends{}, heads{}, rooms{}, limits{}, link_key{}, front_slots{} {
+    for (void**& top : front_tops) top = &g_front_none;
+    for (void**& end : front_ends) end = &g_front_none;
+  }
 };
 
+// Lays out the stacks of a heap's cache in `slots` (kFrontSlots of them), all
+// empty.
+void FrontInit(ThreadCache* tc, void** slots);
+
+// The top block of the stack, or nullptr when it is empty (never takes it).
+inline void* FrontPeek(const ThreadCache* tc, size_t cls) { return *tc->front_tops[cls]; }
+
+// Takes the top block, or returns nullptr when the stack is empty.
+inline void* FrontPop(ThreadCache* tc, size_t cls) {
+  void** top = tc->front_tops[cls];
+  void* p = *top;
+  if (__builtin_expect(p != nullptr, 1)) tc->front_tops[cls] = top - 1;
+  return p;
+}
+
+// Pushes `p` unless the stack is full; false then.
+inline bool FrontPush(ThreadCache* tc, size_t cls, void* p) {
+  void** top = tc->front_tops[cls];
+  if (__builtin_expect(top == tc->front_ends[cls], 0)) return false;
+  top[1] = p;
+  tc->front_tops[cls] = top + 1;
+  return true;
+}
+
+inline uint32_t FrontCount(const ThreadCache* tc, size_t cls) {
+  if (FrontCapacity(cls) == 0) return 0;
+  void** const bottom = &tc->front_slots[thread_cache_internal::kFrontBases[cls]];
+  return static_cast<uint32_t>(tc->front_tops[cls] - bottom);
+}
+
+// Blocks on the list (the stack not counted).
 inline uint32_t CacheCount(const ThreadCache* tc, size_t cls) {
   return static_cast<uint32_t>(static_cast<int32_t>(tc->limits[cls]) - tc->rooms[cls]);
 }
@@ -86,6 +195,13 @@ inline bool CachePush(ThreadCache* tc, size_t cls, void* p) {
 inline uint32_t BinLimitForSize(size_t block_size) {
   const size_t n = (32 * 1024) / block_size;
   return n < 2 ? 2 : n > 256 ? 256 : static_cast<uint32_t>(n);
+}
+
+// The list's share of the bin (the stack takes the rest), at least 2.
+inline uint32_t ListLimitForClass(size_t cls) {
+  const uint32_t bin = BinLimitForSize(ClassSize(cls));
+  const uint32_t front = FrontCapacity(cls);
+  return bin >= front + 2 ? bin - front : 2;
 }
 
 }  // namespace hakmem

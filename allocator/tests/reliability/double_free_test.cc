@@ -1,6 +1,7 @@
 // Double free. Detected at the free itself: a block freed twice in a row by its
-// owner thread (tiny, small and medium classes: the block is still the head of
-// the thread cache's bin), and any second free of a large object (its header
+// owner thread (tiny, small and medium classes: the block is still the top of
+// the thread cache's stack or the head of its list, whichever the first free
+// went to; both are checked below with the stack full and not), and any second free of a large object (its header
 // is cleared on free: reported as "invalid pointer"). Not detected at the free:
 // a double free with other frees of the class in between, or from a thread
 // that does not own the block (unless it frees it twice in a row); those
@@ -49,6 +50,34 @@ TEST(DoubleFree, ImmediateTiny) {
 
 TEST(DoubleFree, ImmediateSmall) {
   for (size_t size : {1025, 2048, 4096, 8192}) ExpectImmediateDoubleFreeDetected(size);
+}
+
+// Allocates `count` blocks of `size` and frees them: the class's stack then
+// holds at least min(count, its capacity) blocks.
+void FillStack(size_t size, int count) {
+  void* blocks[80];
+  for (int i = 0; i < count; ++i) blocks[i] = Malloc(size);
+  for (int i = 0; i < count; ++i) Free(blocks[i]);
+}
+
+// The first free of `p` finds the class's stack empty, part full, one short
+// of full, or full (and goes to the list behind it): stacks hold 4..64 blocks.
+TEST(DoubleFree, ImmediateWhateverTheStackHolds) {
+  for (size_t size : {48, 1536, 4096}) {
+    for (int before = 0; before <= 66; ++before) {
+      SCOPED_TRACE("size " + std::to_string(size) + ", " + std::to_string(before) + " frees before");
+      void* p = Malloc(size);
+      ASSERT_NE(p, nullptr);
+      EXPECT_DEATH(
+          {
+            FillStack(size, before);
+            Free(p);
+            Free(Opaque(p));
+          },
+          LiteralRegex(DoubleFreeLine(kFreeName, p)));
+      Free(p);
+    }
+  }
 }
 
 TEST(DoubleFree, ImmediateMedium) {

@@ -1,12 +1,16 @@
-// A freed block's first word is its free-list link. A use-after-free that
-// overwrites it with an address of the program's choosing must not make malloc
-// hand that address out or crash inside malloc: the next pop reports
+// A freed block on a free list has its link in its first word. A
+// use-after-free that overwrites it with an address of the program's choosing
+// must not make malloc hand that address out or crash inside malloc: the next
+// pop reports
 //   hakmem: malloc(): free list corrupted (a freed block was written to) at 0x...
 // and aborts. Links are stored XOR-ed with the process's link key (bit 3 set)
 // and a pop checks that the decoded link is 16-byte aligned. Checked for a block
 // in the first page of a slab ((address >> 12) % 16 == 0) and for one further
-// in, and for a block another thread freed, still on its span's remote list
-// when it is overwritten: the owner's collection walks that list.
+// in, both on a thread cache's list (behind its full stack), and for a block
+// another thread freed, still on its span's remote list when it is
+// overwritten: the owner's collection walks that list. A block in the stack in
+// front of the list holds no link: writing into it changes nothing malloc
+// reads, which the last test checks.
 #include <signal.h>
 
 #include <cstdint>
@@ -26,6 +30,7 @@ namespace hakmem_reliability {
 namespace {
 
 constexpr size_t kBlockSize = 48;
+constexpr int kStackFillers = 64;  // a stack's most slots (FrontCapacityForSize)
 alignas(64) char g_target[256];
 
 bool InFirstPageOfSlab(const void* p) { return ((reinterpret_cast<uintptr_t>(p) >> 12) & 15) == 0; }
@@ -45,17 +50,47 @@ int ChildOverwriteThenAllocate() {
     if (i > 0 && InFirstPageOfSlab(b) == want_first_page) victim = b;
   }
   if (victim == nullptr) return 3;
+  // Freed first, these fill the class's stack (at most 64 slots), so that
+  // `other` and `victim` go to the list behind it.
+  std::vector<void*> fillers;
+  for (int i = 0; i < kStackFillers; ++i) {
+    fillers.push_back(Malloc(kBlockSize));
+    if (fillers.back() == nullptr) return 2;
+  }
+  for (void* f : fillers) Free(f);
   void* other = blocks[0];
   Free(other);
-  Free(victim);  // the bin is now victim -> other
+  Free(victim);  // the list is now victim -> other
   void* forged = g_target + 16;
   std::memcpy(victim, &forged, sizeof forged);  // the use-after-free
   std::printf("victim=%p\n", victim);
   std::fflush(stdout);
+  // The stack's blocks come first, then the list's: victim, then its link.
+  bool forged_handed_out = false;
+  for (int i = 0; i < kStackFillers + 2; ++i) forged_handed_out |= Malloc(kBlockSize) == forged;
+  std::printf("second_is_forged=%d\n", forged_handed_out);
+  return 0;
+}
+
+// Two blocks freed into the (empty) stack; the program then writes into the
+// last one: malloc hands out the two blocks, in reverse order, and nothing else.
+int ChildOverwriteStacked() {
+  void* other = Malloc(kBlockSize);
+  void* victim = Malloc(kBlockSize);
+  if (other == nullptr || victim == nullptr) return 2;
+  Free(other);
+  Free(victim);
+  void* forged = g_target + 16;
+  std::memcpy(victim, &forged, sizeof forged);  // the use-after-free
   void* first = Malloc(kBlockSize);
   void* second = Malloc(kBlockSize);
-  std::printf("first_is_victim=%d\nsecond_is_forged=%d\n", first == victim, second == forged);
-  return 0;
+  void* third = Malloc(kBlockSize);
+  std::printf("first_is_victim=%d\nsecond_is_other=%d\nthird_is_forged=%d\n", first == victim, second == other,
+              third == forged);
+  Free(first);
+  Free(second);
+  Free(third);
+  return hak_trim(0) >= 0 ? 0 : 4;  // returns every cached block to its span
 }
 
 // Another thread frees two blocks (the span's remote list is then
@@ -94,6 +129,15 @@ TEST(FreeListOverwrite, CaughtForABlockFurtherIntoItsSlab) { ExpectOverwriteCaug
 
 TEST(FreeListOverwrite, CaughtForABlockInTheFirstPageOfASlab) { ExpectOverwriteCaught("first_page"); }
 
+TEST(FreeListOverwrite, AWriteIntoAStackedBlockChangesNothingMallocHandsOut) {
+  hakmem_test::ChildResult r = hakmem_test::RunSelf("stacked", {}, 30);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(hakmem_test::ValueOf(r.out, "first_is_victim"), "1") << r.Describe();
+  EXPECT_EQ(hakmem_test::ValueOf(r.out, "second_is_other"), "1") << r.Describe();
+  EXPECT_EQ(hakmem_test::ValueOf(r.out, "third_is_forged"), "0") << r.Describe();
+  EXPECT_EQ(r.err.find("hakmem:"), std::string::npos) << r.Describe();
+}
+
 TEST(FreeListOverwrite, CaughtForABlockOnARemoteList) {
   hakmem_test::ChildResult r = hakmem_test::RunSelf("remote", {}, 30);
   ASSERT_FALSE(r.ExitedWith(2)) << "test setup failed\n" << r.Describe();
@@ -112,7 +156,8 @@ TEST(FreeListOverwrite, CaughtForABlockOnARemoteList) {
 int main(int argc, char** argv) {
   hakmem_test::RunChildModeIfAsked(argc, argv,
                                    {{"overwrite", hakmem_reliability::ChildOverwriteThenAllocate},
-                                    {"remote", hakmem_reliability::ChildOverwriteRemotelyFreed}});
+                                    {"remote", hakmem_reliability::ChildOverwriteRemotelyFreed},
+                                    {"stacked", hakmem_reliability::ChildOverwriteStacked}});
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
