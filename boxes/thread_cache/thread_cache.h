@@ -22,6 +22,7 @@
 
 #include "boxes/diagnostics/diagnostics.h"
 #include "boxes/size_classes/size_classes.h"
+#include "profiles/profile.h"
 
 namespace hakmem {
 
@@ -56,6 +57,16 @@ inline bool LinkLooksValid(const void* next) { return (reinterpret_cast<uintptr_
 // maps to, and every class of the empty heap, have no stack: top and end are
 // the shared empty slot, so each pop finds nullptr and each push a full stack.
 
+// Memory-lean builds (BALANCED) keep their bins list-only: with the stacks,
+// BALANCED's peak RSS in Mixed at ws=400 rose by about 110 KiB (10-million-
+// operation runs; docs/PERFORMANCE.md, experiment 49), which its target, peak
+// RSS at most mimalloc's, has no room for. Every class then has no stack.
+#if HAKMEM_MEM_LEAN_ENABLED
+inline constexpr bool kFrontStacks = false;
+#else
+inline constexpr bool kFrontStacks = true;
+#endif
+
 // Slots of a class of `size` bytes: about 16 KiB of blocks, 4..64.
 constexpr uint32_t FrontCapacityForSize(size_t size) {
   const size_t n = (16 * 1024) / size;
@@ -73,7 +84,9 @@ constexpr bool IsSmallRequestClass(size_t cls) {
 
 constexpr std::array<uint32_t, kNumClasses> MakeFrontCapacities() {
   std::array<uint32_t, kNumClasses> caps{};
-  for (size_t c = 0; c < kNumClasses; ++c) caps[c] = IsSmallRequestClass(c) ? FrontCapacityForSize(ClassSizeOf(c)) : 0;
+  for (size_t c = 0; c < kNumClasses; ++c) {
+    caps[c] = kFrontStacks && IsSmallRequestClass(c) ? FrontCapacityForSize(ClassSizeOf(c)) : 0;
+  }
   return caps;
 }
 inline constexpr auto kFrontCapacities = MakeFrontCapacities();

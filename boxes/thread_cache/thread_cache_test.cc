@@ -14,7 +14,7 @@ void* Block(uintptr_t i) { return reinterpret_cast<void*>((i + 1) * 16); }
 
 struct CacheWithSlots {
   ThreadCache cache;
-  void* slots[kFrontSlots];
+  void* slots[kFrontSlots > 0 ? kFrontSlots : 1];
 };
 
 std::unique_ptr<CacheWithSlots> NewCacheWithSlots() {
@@ -23,7 +23,22 @@ std::unique_ptr<CacheWithSlots> NewCacheWithSlots() {
   return c;
 }
 
+// Memory-lean builds have no stacks: every class pops nothing and pushes
+// nowhere, so every block goes to the lists.
+TEST(FrontStack, MemoryLeanBuildsHaveNone) {
+  if (kFrontStacks) return;  // checked by the tests below instead
+  auto owner = NewCacheWithSlots();
+  ThreadCache* tc = &owner->cache;
+  EXPECT_EQ(kFrontSlots, 0u);
+  for (size_t cls = 0; cls < kNumClasses; ++cls) {
+    EXPECT_EQ(FrontCapacity(cls), 0u);
+    EXPECT_FALSE(FrontPush(tc, cls, Block(cls)));
+    EXPECT_EQ(FrontPop(tc, cls), nullptr);
+  }
+}
+
 TEST(FrontStack, EverySmallRequestClassHasAStackAndNoOtherClassDoes) {
+  if (!kFrontStacks) return;  // MemoryLeanBuildsHaveNone
   for (size_t size = 1; size <= kLookupMaxSize; ++size) {
     const size_t cls = SmallSizeClass(size);
     EXPECT_GE(FrontCapacity(cls), 4u) << "size " << size;
@@ -54,6 +69,7 @@ TEST(FrontStack, StacksDoNotOverlap) {
 }
 
 TEST(FrontStack, PopsInReverseOrderAndRefusesPushesWhenFull) {
+  if (!kFrontStacks) return;  // MemoryLeanBuildsHaveNone
   auto owner = NewCacheWithSlots();
   ThreadCache* tc = &owner->cache;
   const size_t cls = SmallSizeClass(48);
@@ -75,6 +91,7 @@ TEST(FrontStack, PopsInReverseOrderAndRefusesPushesWhenFull) {
 }
 
 TEST(FrontStack, ClassesKeepTheirOwnBlocks) {
+  if (!kFrontStacks) return;  // MemoryLeanBuildsHaveNone
   auto owner = NewCacheWithSlots();
   ThreadCache* tc = &owner->cache;
   const size_t a = SmallSizeClass(16), b = SmallSizeClass(1024);
