@@ -27,11 +27,14 @@ size_t UsableSizeSlow(const void* p, const char* call);
 
 __attribute__((always_inline)) inline void* AllocClass(size_t cls) {
   Heap* h = tls_heap;
-  void* p = FrontPop(&h->cache, cls);
-  if (HAKMEM_UNLIKELY(p == nullptr)) {
-    p = CachePop(&h->cache, cls);
-    if (HAKMEM_UNLIKELY(p == nullptr)) return HeapAllocSlow(cls);  // counts its own allocation
+  if constexpr (kFrontStacks) {
+    if (void* p = FrontPop(&h->cache, cls); HAKMEM_LIKELY(p != nullptr)) {
+      HAKMEM_STAT(h->stats, cls, allocs);
+      return p;
+    }
   }
+  void* p = CachePop(&h->cache, cls);
+  if (HAKMEM_UNLIKELY(p == nullptr)) return HeapAllocSlow(cls);  // counts its own allocation
   HAKMEM_STAT(h->stats, cls, allocs);
   return p;
 }
@@ -47,19 +50,22 @@ __attribute__((always_inline)) inline void* Alloc(size_t size) {
 __attribute__((always_inline)) inline void FreeToCache(Heap* h, Slab* s, void* p, const char* call) {
   const size_t cls = s->cls;
   ThreadCache* tc = &h->cache;
-  void** top = tc->front_tops[cls];
-  if (HAKMEM_LIKELY(top != tc->front_ends[cls])) {
-    if (HAKMEM_UNLIKELY(*top == p)) {
-      ReportDoubleFree(call, p);
+  bool last_stacked = false;  // a full stack's top may be the block the last free pushed
+  if constexpr (kFrontStacks) {
+    void** top = tc->front_tops[cls];
+    if (HAKMEM_LIKELY(top != tc->front_ends[cls])) {
+      if (HAKMEM_UNLIKELY(*top == p)) {
+        ReportDoubleFree(call, p);
+        return;
+      }
+      HAKMEM_STAT(h->stats, cls, frees);
+      top[1] = p;
+      tc->front_tops[cls] = top + 1;
       return;
     }
-    HAKMEM_STAT(h->stats, cls, frees);
-    top[1] = p;
-    tc->front_tops[cls] = top + 1;
-    return;
+    last_stacked = *top == p;
   }
-  // A full stack's top may be the block the last free pushed, too.
-  if (HAKMEM_UNLIKELY(tc->heads[cls] == p || *top == p)) {
+  if (HAKMEM_UNLIKELY(tc->heads[cls] == p || last_stacked)) {
     ReportDoubleFree(call, p);
     return;
   }
