@@ -59,7 +59,7 @@ inline bool LinkLooksValid(const void* next) { return (reinterpret_cast<uintptr_
 
 // Memory-lean builds (BALANCED) keep their bins list-only: with the stacks,
 // BALANCED's peak RSS in Mixed at ws=400 rose by about 110 KiB (10-million-
-// operation runs; docs/PERFORMANCE.md, experiment 49), which its target, peak
+// operation runs; docs/PERFORMANCE.md, experiment 48), which its target, peak
 // RSS at most mimalloc's, has no room for. Every class then has no stack.
 #if HAKMEM_MEM_LEAN_ENABLED
 inline constexpr bool kFrontStacks = false;
