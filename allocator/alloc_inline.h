@@ -50,22 +50,18 @@ __attribute__((always_inline)) inline void* Alloc(size_t size) {
 __attribute__((always_inline)) inline void FreeToCache(Heap* h, Slab* s, void* p, const char* call) {
   const size_t cls = s->cls;
   ThreadCache* tc = &h->cache;
-  bool last_stacked = false;  // a full stack's top may be the block the last free pushed
   if constexpr (kFrontStacks) {
-    void** top = tc->front_tops[cls];
-    if (HAKMEM_LIKELY(top != tc->front_ends[cls])) {
-      if (HAKMEM_UNLIKELY(*top == p)) {
-        ReportDoubleFree(call, p);
-        return;
-      }
-      HAKMEM_STAT(h->stats, cls, frees);
-      top[1] = p;
-      tc->front_tops[cls] = top + 1;
+    // The stack's top is the block the last free pushed there, full or not.
+    if (HAKMEM_UNLIKELY(FrontPeek(tc, cls) == p)) {
+      ReportDoubleFree(call, p);
       return;
     }
-    last_stacked = *top == p;
+    if (HAKMEM_LIKELY(FrontPush(tc, cls, p))) {
+      HAKMEM_STAT(h->stats, cls, frees);
+      return;
+    }
   }
-  if (HAKMEM_UNLIKELY(tc->heads[cls] == p || last_stacked)) {
+  if (HAKMEM_UNLIKELY(tc->heads[cls] == p)) {
     ReportDoubleFree(call, p);
     return;
   }

@@ -121,7 +121,8 @@ TEST(DoubleFree, LargeReportedAsInvalidPointer) {
   _exit(0);
 }
 
-// free(a); free(b); free(a): a is not the head of the bin any more.
+// free(a); free(b); free(a): a is neither the top of its stack nor the head of
+// its list any more.
 int ChildInterleavedDoubleFree() {
   void* a = Malloc(48);
   void* b = Malloc(48);
