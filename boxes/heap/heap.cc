@@ -694,20 +694,11 @@ size_t HeapBytesOutOfSlabs() {
 
 // Reads another thread's bins while it may be pushing and popping: the figure
 // is a statistic, exact only when the owners are idle, so TSan is told (here
-// and in StackedBlocks, which a caller's attribute does not cover).
-// FrontCount, bounded: 0 for a stack that is not laid out yet (a heap being
-// made) or is read mid-push.
-static __attribute__((no_sanitize("thread"))) int64_t StackedBlocks(const ThreadCache& tc, size_t c) {
-  const uint32_t capacity = FrontCapacity(c);
-  if (capacity == 0 || tc.front_slots == nullptr) return 0;
-  const ptrdiff_t n = tc.front_tops[c] - (tc.front_slots + thread_cache_internal::kFrontBases[c]);
-  return n >= 0 && n <= static_cast<ptrdiff_t>(capacity) ? n : 0;
-}
-
+// and in FrontCount, which a caller's attribute does not cover).
 __attribute__((no_sanitize("thread"))) void AddBytesInBins(const Heap& h, void* total) {
   size_t sum = 0;
   for (size_t c = 0; c < kNumClasses; ++c) {
-    const int64_t held = static_cast<int64_t>(h.cache.limits[c]) - h.cache.rooms[c] + StackedBlocks(h.cache, c);
+    const int64_t held = static_cast<int64_t>(h.cache.limits[c]) - h.cache.rooms[c] + FrontCount(&h.cache, c);
     if (held > 0) sum += static_cast<size_t>(held) * ClassSize(c);
   }
   *static_cast<size_t*>(total) += sum;

@@ -109,6 +109,7 @@ struct Checker {
   }
 
   // The blocks of a class's stack, sorted, to find a block freed twice.
+  static_assert(std::ranges::max(thread_cache_internal::kFrontCapacities) <= 64, "StackedBlocks holds a whole stack");
   struct StackedBlocks {
     std::array<const void*, 64> blocks;
     size_t count = 0;
@@ -129,7 +130,7 @@ struct Checker {
     }
     void** const bottom = &tc.front_slots[thread_cache_internal::kFrontBases[c]];
     if (tc.front_ends[c] != bottom + FrontCapacity(c) || tc.front_tops[c] < bottom ||
-        tc.front_tops[c] > tc.front_ends[c] || *bottom != nullptr || FrontCapacity(c) > stacked.blocks.size()) {
+        tc.front_tops[c] > tc.front_ends[c] || *bottom != nullptr) {
       Fail("thread cache stack bounds", &tc.front_tops[c]);
       return;
     }
