@@ -91,28 +91,27 @@ constexpr std::array<uint32_t, kNumClasses> MakeFrontCapacities() {
 }
 inline constexpr auto kFrontCapacities = MakeFrontCapacities();
 
-// Index of each stack's nullptr slot in front_slots (classes without a stack: 0).
-constexpr std::array<uint32_t, kNumClasses> MakeFrontBases() {
+// Where each stack lies in front_slots: the index of its nullptr slot
+// (classes without a stack: 0), and the slots of all of them.
+struct FrontLayout {
   std::array<uint32_t, kNumClasses> bases{};
-  uint32_t next = 0;
+  size_t slots = 0;
+};
+constexpr FrontLayout MakeFrontLayout() {
+  FrontLayout layout;
   for (size_t c = 0; c < kNumClasses; ++c) {
     if (kFrontCapacities[c] == 0) continue;
-    bases[c] = next;
-    next += kFrontCapacities[c] + 1;
+    layout.bases[c] = static_cast<uint32_t>(layout.slots);
+    layout.slots += kFrontCapacities[c] + 1;
   }
-  return bases;
+  return layout;
 }
-inline constexpr auto kFrontBases = MakeFrontBases();
-
-constexpr size_t FrontSlotsTotal() {
-  size_t n = 0;
-  for (const uint32_t cap : kFrontCapacities) n += cap == 0 ? 0 : cap + 1;
-  return n;
-}
+inline constexpr FrontLayout kFrontLayout = MakeFrontLayout();
+inline constexpr const auto& kFrontBases = kFrontLayout.bases;
 
 }  // namespace thread_cache_internal
 
-inline constexpr size_t kFrontSlots = thread_cache_internal::FrontSlotsTotal();
+inline constexpr size_t kFrontSlots = thread_cache_internal::kFrontLayout.slots;
 inline uint32_t FrontCapacity(size_t cls) { return thread_cache_internal::kFrontCapacities[cls]; }
 
 // The empty slot every class without a stack points at. Never written.
