@@ -2,14 +2,19 @@
 # The exported allocation entry points of libhakmem.so start at a cache line
 # (allocator/BUILD.bazel, -falign-functions=64): the fast paths are inlined
 # into them, and one that starts late in a line costs an extra fetch after
-# every call (docs/PERFORMANCE.md, experiment 40).
+# every call (docs/PERFORMANCE.md, experiment 40). The workload floors' are
+# checked too (benchmarks/workload_floor, experiment 56).
+#
+#   entry_alignment_test.sh LIB [SYMBOL...]   (default: hakmem's entry points)
 set -euo pipefail
 
 lib="$1"
+shift
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # malloc, free, and operator new / delete (plain and sized).
 entries=(malloc free calloc realloc _Znwm _ZdlPv _ZdlPvm _Znam _ZdaPv)
+(( $# == 0 )) || entries=("$@")
 symbols=$(nm -D --defined-only "$lib")
 checked=0
 for name in "${entries[@]}"; do
