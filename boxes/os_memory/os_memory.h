@@ -33,6 +33,9 @@ void OsUnmap(void* addr, size_t size);
 bool OsDecommit(void* addr, size_t size, Decommit how);
 void OsNoteDecommitSkipped();
 
+// Every counter since start-up (a failed mmap counts as a call of 0 bytes). A
+// snapshot taken while other threads map and unmap is consistent in itself:
+// never more bytes unmapped than mapped, never a call without its bytes.
 OsCounters OsCountersSnapshot();
 // Bytes currently mapped by the allocator.
 size_t OsMappedBytes();
