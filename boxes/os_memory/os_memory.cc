@@ -39,12 +39,9 @@ void* RawMap(void* hint, size_t size) {
   }
   void* p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
-  if (p == MAP_FAILED) {
-    // A call that mapped nothing: counted, with no bytes (the bytes never go back).
-    g_mmap_calls.fetch_add(1, std::memory_order_release);
-    return nullptr;
-  }
-  Count(g_mmap_calls, g_mmap_bytes, size);
+  const bool mapped = p != MAP_FAILED;
+  Count(g_mmap_calls, g_mmap_bytes, mapped ? size : 0);  // a failed call maps 0 bytes
+  if (!mapped) return nullptr;
   g_mapped_bytes.fetch_add(static_cast<int64_t>(size), std::memory_order_relaxed);
   return p;
 }
