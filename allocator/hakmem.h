@@ -86,7 +86,9 @@ typedef struct hak_stats {
   hak_os_counters os;
 } hak_stats;
 HAKMEM_API void hak_stats_get(hak_stats* out);
-/* Human-readable report (classes with activity only) to file descriptor `fd`. */
+/* Human-readable report (classes with activity only) to file descriptor `fd`.
+ * This and hak_stats_json may be called from several threads at once; each
+ * call reports from a snapshot of its own (about 5 KiB of the caller's stack). */
 HAKMEM_API void hak_stats_print(int fd);
 /* The same as JSON into buf; returns the length it needs (excluding the NUL),
  * writing at most len bytes including a terminating NUL. */

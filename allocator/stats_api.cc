@@ -18,6 +18,8 @@ namespace hakmem {
 namespace {
 
 static_assert(kNumClasses <= HAK_STATS_MAX_CLASSES);
+// hak_stats_print and hak_stats_json keep one on the caller's stack.
+static_assert(sizeof(hak_stats) <= 5 * 1024);
 
 // Appends to a fixed buffer, counting what would not fit.
 class Writer {
@@ -92,8 +94,12 @@ extern "C" {
 
 void hak_stats_get(hak_stats* out) { Collect(out); }
 
+// Each report builds from a snapshot of its own, on the caller's stack (under
+// 5 KiB): a shared static one would let a second caller clear it under the
+// first one's formatting (profile read as NULL), and a lock would have to be
+// held across the write to `fd`.
 void hak_stats_print(int fd) {
-  static hak_stats s;  // large; the report is not reentrant anyway
+  hak_stats s;
   Collect(&s);
   char line[256];
   Writer head(line, sizeof(line));
@@ -135,7 +141,7 @@ void hak_stats_print(int fd) {
 }
 
 size_t hak_stats_json(char* buf, size_t len) {
-  static hak_stats s;
+  hak_stats s;  // the caller's own, as in hak_stats_print
   Collect(&s);
   Writer w(buf, len);
   w.Put("{\"profile\":\"");
