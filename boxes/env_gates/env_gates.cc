@@ -216,7 +216,7 @@ Gates ParseGates(const char* const* env, int warn_fd) {
 }
 
 const Gates& GlobalGates() {
-  // Parsed once; a racing first use parses twice and stores equal values.
+  // Parsed once, by the first caller; callers racing with it wait until it is done.
   static Gates gates;
   static std::atomic<int> state{0};  // 0 = unparsed, 1 = parsing, 2 = ready
   if (state.load(std::memory_order_acquire) == 2) return gates;
