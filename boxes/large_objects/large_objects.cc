@@ -34,8 +34,19 @@ std::atomic<size_t> g_live_bytes{0};
 
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
-// A cached mapping of at least `size` bytes and at most twice that.
-bool TakeCached(size_t size, CachedSpan* out) {
+void Unmap(void* base, size_t size) {
+  ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
+  OsUnmap(base, size);
+}
+
+// A cached mapping of at least `size` bytes and at most twice that. A miss
+// takes the cached mappings smaller than `size` out too, into `stale` (their
+// count in *stale_count) for the caller to unmap: a buffer that grows (a
+// vector, a hash table's resizes, realloc) frees each old copy to the cache and
+// then asks for more than any of them, so kept they would hold memory that only
+// a smaller request could take. A request the cache cannot serve is taken as
+// the sign that the program has moved past them; larger mappings stay.
+bool TakeCached(size_t size, CachedSpan* out, CachedSpan* stale, size_t* stale_count) {
   SpinLockHolder hold(g_lock);
   size_t best = kCacheSlots;
   for (size_t i = 0; i < g_cache_count; ++i) {
@@ -44,11 +55,22 @@ bool TakeCached(size_t size, CachedSpan* out) {
       best = i;
     }
   }
-  if (best == kCacheSlots) return false;
-  *out = g_cache[best];
-  g_cache[best] = g_cache[--g_cache_count];
-  g_cache_bytes -= out->size;
-  return true;
+  if (best != kCacheSlots) {
+    *out = g_cache[best];
+    g_cache[best] = g_cache[--g_cache_count];
+    g_cache_bytes -= out->size;
+    return true;
+  }
+  for (size_t i = 0; i < g_cache_count;) {
+    if (g_cache[i].size < size) {
+      stale[(*stale_count)++] = g_cache[i];
+      g_cache_bytes -= g_cache[i].size;
+      g_cache[i] = g_cache[--g_cache_count];
+    } else {
+      ++i;
+    }
+  }
+  return false;
 }
 
 // Keeps the mapping for reuse when the policy allows; false: caller unmaps.
@@ -81,7 +103,10 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   }
   const size_t map_size = RoundUp(offset + size, kPageSize);
   CachedSpan span{nullptr, 0, true};
-  if (huge_aligned || !TakeCached(map_size, &span)) {
+  CachedSpan stale[kCacheSlots];
+  size_t stale_count = 0;
+  if (huge_aligned || !TakeCached(map_size, &span, stale, &stale_count)) {
+    for (size_t i = 0; i < stale_count; ++i) Unmap(stale[i].base, stale[i].size);  // before the new map: a lower peak
     span.base = OsMapAligned(map_size, huge_aligned ? alignment : kChunkSize);
     if (span.base == nullptr) {
       errno = ENOMEM;
@@ -139,10 +164,7 @@ void LargeFree(LargeHeader* h) {
     OsUnmap(base, size);
     return;
   }
-  if (!PutCached(base, size)) {
-    ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
-    OsUnmap(base, size);
-  }
+  if (!PutCached(base, size)) Unmap(base, size);
 }
 
 size_t LargeDrainCache() {
@@ -155,10 +177,7 @@ size_t LargeDrainCache() {
     g_cache_count = 0;
     g_cache_bytes = 0;
   }
-  for (size_t i = 0; i < n; ++i) {
-    ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(spans[i].base));
-    OsUnmap(spans[i].base, spans[i].size);
-  }
+  for (size_t i = 0; i < n; ++i) Unmap(spans[i].base, spans[i].size);
   return n;
 }
 
