@@ -125,6 +125,14 @@ void* Realloc(void* p, size_t size, const char* call) {
   if (old_size == 0) return nullptr;  // invalid pointer, reported (warn mode)
   // Keep the block when the request still fits and would not waste over half.
   if (size <= old_size && size >= old_size / 2) return p;
+  // A large object grows without a copy, its pages remapped (as glibc's mmapped
+  // chunks do): a buffer grown by realloc to hundreds of MiB would otherwise be
+  // copied at every step.
+  if (size > old_size) {
+    if (LargeHeader* h = LargeHeaderOf(p)) {
+      if (void* q = LargeGrow(h, size)) return q;
+    }
+  }
   void* q = Alloc(size);
   if (q == nullptr) return nullptr;  // p is left intact, as C requires
   memcpy(q, p, size < old_size ? size : old_size);

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 
 #include "boxes/env_gates/env_gates.h"
@@ -69,6 +70,15 @@ bool TakeCached(size_t size, CachedSpan* out, CachedSpan* stale, size_t* stale_c
     } else {
       ++i;
     }
+  }
+  return false;
+}
+
+// Whether TakeCached(size) would find a mapping (it may be gone by then).
+bool CacheCouldServe(size_t size) {
+  SpinLockHolder hold(g_lock);
+  for (size_t i = 0; i < g_cache_count; ++i) {
+    if (g_cache[i].size >= size && g_cache[i].size / 2 <= size) return true;
   }
   return false;
 }
@@ -165,6 +175,39 @@ void LargeFree(LargeHeader* h) {
     return;
   }
   if (!PutCached(base, size)) Unmap(base, size);
+}
+
+void* LargeGrow(LargeHeader* h, size_t size) {
+  const uintptr_t user = reinterpret_cast<uintptr_t>(h->user);
+  // Huge-aligned objects keep their header below the object, outside the
+  // first page a move takes along.
+  if ((user & kChunkMask) == 0 || size > PTRDIFF_MAX) return nullptr;
+  char* const base = static_cast<char*>(h->map_base);
+  const size_t offset = user - reinterpret_cast<uintptr_t>(base);
+  const size_t old_size = h->map_size;
+  const size_t new_size = RoundUp(offset + size, kPageSize);
+  // A cached mapping has its pages already: copying into it beats moving ours
+  // and faulting in the rest (a buffer grown again and again, freed and grown).
+  if (CacheCouldServe(new_size)) return nullptr;
+  const size_t old_usable = h->usable;
+  if (!OsGrowInPlace(base, old_size, new_size)) {
+    void* dest = OsMapAligned(new_size, kChunkSize);
+    if (dest == nullptr) return nullptr;
+    if (!OsMoveInto(base, old_size, dest, new_size)) {
+      OsUnmap(dest, new_size);
+      return nullptr;
+    }
+    // The header came along in the first page.
+    ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(dest));
+    ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
+    h = static_cast<LargeHeader*>(dest);
+    h->map_base = dest;
+    h->user = static_cast<char*>(dest) + offset;
+  }
+  h->map_size = new_size;
+  h->usable = new_size - offset;
+  g_live_bytes.fetch_add(h->usable - old_usable, std::memory_order_relaxed);
+  return h->user;
 }
 
 size_t LargeDrainCache() {

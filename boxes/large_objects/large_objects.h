@@ -1,7 +1,8 @@
 // Large objects: requests above the largest size class (or with an alignment
 // slabs cannot give) get their own mapping, 2 MiB aligned so that the chunk map
 // and the header at the chunk's start identify them. A bounded cache of freed
-// mappings lets repeated large malloc/free skip the kernel.
+// mappings lets repeated large malloc/free skip the kernel, and realloc grows
+// them without a copy.
 #ifndef HAKMEM_BOXES_LARGE_OBJECTS_LARGE_OBJECTS_H_
 #define HAKMEM_BOXES_LARGE_OBJECTS_LARGE_OBJECTS_H_
 
@@ -41,6 +42,13 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero);
 // Safe on any pointer: only hakmem's headers are read.
 LargeHeader* LargeHeaderOf(const void* p);
 void LargeFree(LargeHeader* h);
+// Makes the object `h` heads hold at least `size` bytes (more than it holds
+// now) without copying it, for realloc: its mapping grows where it is, or its
+// pages move to a new 2 MiB-aligned mapping (mremap). Returns the object's
+// address, moved or not, or nullptr when the caller should copy instead: the
+// cache holds a mapping that fits (its pages are in already), the object is
+// aligned to 2 MiB or more, or the kernel refused. The object is then as it was.
+void* LargeGrow(LargeHeader* h, size_t size);
 
 // Unmaps every cached mapping; returns how many.
 size_t LargeDrainCache();

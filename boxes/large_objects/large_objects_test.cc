@@ -107,6 +107,91 @@ int SmallMissThenLargeAgain() {
   return 0;
 }
 
+// realloc of a 4 MiB object to 64 MiB: what it adds to hakmem's mappings, and
+// whether the contents came along.
+int ReallocGrow() {
+  constexpr size_t kFrom = size_t{4} << 20, kTo = size_t{64} << 20;
+  char* p = static_cast<char*>(hak_malloc(kFrom));
+  if (p == nullptr) return 1;
+  for (size_t i = 0; i < kFrom; i += 512) p[i] = static_cast<char>(i >> 9);
+  const size_t mapped_before = MappedBytes();
+  char* q = static_cast<char*>(hak_realloc(p, kTo));
+  const size_t mapped_after = MappedBytes();
+  if (q == nullptr) return 1;
+  size_t wrong = 0;
+  for (size_t i = 0; i < kFrom; i += 512) wrong += q[i] != static_cast<char>(i >> 9);
+  q[kTo - 1] = 1;
+  const size_t usable = hak_usable_size(q);
+  hak_free(q);
+  // 64 MiB and a page mapped for the object, less its old 4 MiB and a page
+  // unless those stayed (a copy leaves them in the cache).
+  std::printf("mapped_kib_on_realloc=%zu\n", (mapped_after - mapped_before) >> 10);
+  std::printf("wrong_bytes=%zu\n", wrong);
+  std::printf("usable_at_least_asked=%d\n", usable >= kTo ? 1 : 0);
+  return 0;
+}
+
+// realloc of a 4 MiB object to 40 MiB while a freed 48 MiB mapping waits in
+// the cache (64 MiB budget): what the realloc adds to hakmem's mappings.
+int ReallocIntoTheCache() {
+  void* cached = hak_malloc(size_t{48} << 20);
+  char* p = static_cast<char*>(hak_malloc(size_t{4} << 20));
+  if (cached == nullptr || p == nullptr) return 1;
+  static_cast<char*>(cached)[0] = 1;  // its pages are what a copy saves faulting in
+  hak_free(cached);
+  std::memset(p, 0x5a, size_t{4} << 20);
+  const size_t mapped_before = MappedBytes();
+  char* q = static_cast<char*>(hak_realloc(p, size_t{40} << 20));
+  const size_t mapped_after = MappedBytes();
+  if (q == nullptr) return 1;
+  const bool whole = q[0] == 0x5a && q[(size_t{4} << 20) - 1] == 0x5a;
+  hak_free(q);
+  std::printf("mapped_kib_on_realloc=%zd\n", static_cast<ssize_t>(mapped_after - mapped_before) / 1024);
+  std::printf("whole=%d\n", whole ? 1 : 0);
+  return 0;
+}
+
+// Large objects grown by realloc step by step while others are allocated
+// between the steps (so some steps move the object and some grow it where it
+// is), one of them aligned to 256 KiB: every byte written so far survives each
+// step, the heap checks clean, and all of it is released by free.
+int ReallocGrowMany() {
+  constexpr int kObjects = 3;
+  char* objects[kObjects] = {};
+  size_t sizes[kObjects] = {};
+  void* aligned = nullptr;
+  if (hak_posix_memalign(&aligned, size_t{256} << 10, size_t{300} << 10) != 0) return 1;
+  objects[0] = static_cast<char*>(aligned);
+  sizes[0] = size_t{300} << 10;
+  for (int i = 1; i < kObjects; ++i) {
+    sizes[i] = size_t{257} << 10;
+    objects[i] = static_cast<char*>(hak_malloc(sizes[i]));
+    if (objects[i] == nullptr) return 1;
+  }
+  for (int i = 0; i < kObjects; ++i) std::memset(objects[i], 'a' + i, sizes[i]);
+  size_t wrong = 0;
+  for (int step = 0; step < 12; ++step) {
+    for (int i = 0; i < kObjects; ++i) {
+      const size_t grown = sizes[i] + sizes[i] / 2 + 4096 * static_cast<size_t>(i);
+      char* q = static_cast<char*>(hak_realloc(objects[i], grown));
+      if (q == nullptr) return 1;
+      for (size_t b = 0; b < sizes[i]; b += 4096) wrong += q[b] != 'a' + i;
+      wrong += q[sizes[i] - 1] != 'a' + i;
+      std::memset(q + sizes[i], 'a' + i, grown - sizes[i]);
+      objects[i] = q;
+      sizes[i] = grown;
+    }
+  }
+  const size_t problems = hak_heap_check();
+  for (int i = 0; i < kObjects; ++i) hak_free(objects[i]);
+  hak_heap_info info;
+  hak_heap_info_get(&info);
+  std::printf("wrong_bytes=%zu\n", wrong);
+  std::printf("heap_problems=%zu\n", problems);
+  std::printf("large_live_after_free=%zu\n", info.large_live);
+  return 0;
+}
+
 struct ChildRun {
   ChildResult child;
   unsigned long long munmap_on_free, madvise_on_free, mmap_on_calloc, nonzero_bytes;
@@ -186,12 +271,42 @@ TEST(LargeObjectsTest, AMissKeepsTheLargerCachedMappings) {
   EXPECT_EQ(NumberOf(r.out, "mmap_on_large_again"), 0u) << "the 8 MiB mapping, reused\n" << r.Describe();
 }
 
+TEST(LargeObjectsTest, ReallocGrowsALargeObjectWithoutACopy) {
+  const ChildResult r = RunSelf("realloc_grow", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "wrong_bytes"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "usable_at_least_asked"), 1u) << r.Describe();
+  // Moved or grown in place, the object's old mapping is gone: 60 MiB more
+  // mapped, not 64 MiB and a page more with the old copy cached.
+  EXPECT_EQ(NumberOf(r.out, "mapped_kib_on_realloc"), 60u * 1024) << r.Describe();
+}
+
+TEST(LargeObjectsTest, ReallocPrefersAWarmCachedMappingToGrowingInPlace) {
+  const ChildResult r = RunSelf("realloc_into_the_cache", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "whole"), 1u) << r.Describe();
+  // The cached 48 MiB mapping takes the object and the old 4 MiB one goes to
+  // the cache: nothing new mapped (growing by mremap would map 36 MiB more).
+  EXPECT_EQ(NumberOf(r.out, "mapped_kib_on_realloc"), 0u) << r.Describe();
+}
+
+TEST(LargeObjectsTest, ReallocGrowthKeepsEveryObjectWhole) {
+  const ChildResult r = RunSelf("realloc_grow_many", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "wrong_bytes"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "heap_problems"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "large_live_after_free"), 0u) << r.Describe();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   hakmem_test::RunChildModeIfAsked(argc, argv, {{"free_then_calloc", FreeThenCalloc},
                                          {"grow_past_the_cache", GrowPastTheCache},
-                                         {"small_miss_then_large_again", SmallMissThenLargeAgain}});
+                                         {"small_miss_then_large_again", SmallMissThenLargeAgain},
+                                         {"realloc_grow", ReallocGrow},
+                                         {"realloc_grow_many", ReallocGrowMany},
+                                         {"realloc_into_the_cache", ReallocIntoTheCache}});
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }

@@ -88,6 +88,27 @@ void* OsMapAligned(size_t size, size_t alignment) {
 
 void OsUnmap(void* addr, size_t size) { RawUnmap(addr, size); }
 
+bool OsGrowInPlace(void* addr, size_t old_size, size_t new_size) {
+  const bool grown = !FaultInjectionShouldFailMap() && mremap(addr, old_size, new_size, 0) != MAP_FAILED;
+  Count(g_mmap_calls, g_mmap_bytes, grown ? new_size - old_size : 0);
+  if (!grown) return false;
+  g_mapped_bytes.fetch_add(static_cast<int64_t>(new_size - old_size), std::memory_order_relaxed);
+  // The next aligned mapping is tried after this one's new end, not inside it.
+  uintptr_t old_end = reinterpret_cast<uintptr_t>(addr) + old_size;
+  g_next_hint.compare_exchange_strong(old_end, reinterpret_cast<uintptr_t>(addr) + new_size,
+                                      std::memory_order_relaxed);
+  return true;
+}
+
+bool OsMoveInto(void* addr, size_t old_size, void* dest, size_t new_size) {
+  const bool moved = !FaultInjectionShouldFailMap() &&
+                     mremap(addr, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dest) == dest;
+  Count(g_munmap_calls, g_munmap_bytes, moved ? old_size : 0);
+  if (!moved) return false;
+  g_mapped_bytes.fetch_sub(static_cast<int64_t>(old_size), std::memory_order_relaxed);
+  return true;
+}
+
 bool OsDecommit(void* addr, size_t size, Decommit how) {
   if (how == Decommit::kNone || size == 0) return false;
   const int advice = how == Decommit::kFree ? MADV_FREE : MADV_DONTNEED;

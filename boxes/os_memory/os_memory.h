@@ -28,6 +28,16 @@ enum class Decommit { kNone, kDontNeed, kFree };
 // two >= kPageSize). Returns nullptr on failure (errno set by the kernel).
 void* OsMapAligned(size_t size, size_t alignment);
 void OsUnmap(void* addr, size_t size);
+// Grows the mapping at `addr` from old_size to new_size bytes (multiples of
+// kPageSize) where it is (mremap without moving): false when the address space
+// after it is taken. Counted as an mmap of the bytes added.
+bool OsGrowInPlace(void* addr, size_t old_size, size_t new_size);
+// Moves the mapping [addr, addr + old_size) onto `dest`, a mapping of new_size
+// (> old_size) bytes from OsMapAligned that it replaces: the pages move with
+// no copy, the rest reads as zero, and [addr, addr + old_size) is unmapped.
+// Counted as an munmap of old_size bytes (dest was counted when mapped). False
+// when the kernel refuses; then nothing has changed.
+bool OsMoveInto(void* addr, size_t old_size, void* dest, size_t new_size);
 // Gives the pages back to the OS; the range stays mapped. Returns true when the
 // contents are now zero (MADV_DONTNEED on private anonymous memory).
 bool OsDecommit(void* addr, size_t size, Decommit how);

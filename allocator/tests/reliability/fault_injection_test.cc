@@ -192,6 +192,44 @@ TEST_F(FaultInjection, ReallocKeepsTheOldBlock) {
   }
 }
 
+// Growing a large object by realloc tries mremap in place, then a new mapping
+// and mremap into it, then a copy: with the 1st, 2nd, ... OS call failing in
+// turn, realloc returns the grown object or NULL with the old one intact, and
+// whatever it mapped on the way is released.
+TEST_F(FaultInjection, ReallocGrowthOfALargeObjectSurvivesEachMappingCallFailing) {
+  constexpr size_t kFrom = size_t{1} << 20, kTo = size_t{8} << 20;
+  int grown = 0;
+  for (uint64_t n = 1; n <= 8; ++n) {
+    SCOPED_TRACE("failing OS call " + std::to_string(n));
+    hak_trim(0);
+    const uint64_t baseline = MappedBytes();
+    char* p = static_cast<char*>(hak_malloc(kFrom));
+    ASSERT_NE(p, nullptr);
+    for (size_t i = 0; i < kFrom; i += 64) p[i] = static_cast<char>(i >> 6);
+    FaultInjectionArm(n, false);
+    errno = 0;
+    char* q = static_cast<char*>(hak_realloc(p, kTo));
+    FaultInjectionArm(0, false);
+    char* const kept = q != nullptr ? q : p;
+    if (q == nullptr) {
+      EXPECT_EQ(errno, ENOMEM);
+    }
+    grown += q != nullptr;
+    for (size_t i = 0; i < kFrom; i += 64) {
+      ASSERT_EQ(kept[i], static_cast<char>(i >> 6)) << "at " << i;
+    }
+    if (q != nullptr) {
+      q[kTo - 1] = 1;
+      EXPECT_GE(hak_usable_size(q), kTo);
+    }
+    EXPECT_EQ(hak_heap_check(), 0u);
+    hak_free(kept);
+    hak_trim(0);
+    EXPECT_EQ(MappedBytes(), baseline) << "a mapping of the failed attempt was left behind";
+  }
+  EXPECT_GE(grown, 7) << "one failing call should leave realloc another way to grow";
+}
+
 TEST_F(FaultInjection, FirstMallocInAFreshThread) {
   // The thread's heap comes from the heap arena (already mapped); its first
   // span needs a superslab, and nothing is cached after the trim.
