@@ -116,7 +116,8 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   CachedSpan stale[kCacheSlots];
   size_t stale_count = 0;
   if (huge_aligned || !TakeCached(map_size, &span, stale, &stale_count)) {
-    for (size_t i = 0; i < stale_count; ++i) Unmap(stale[i].base, stale[i].size);  // before the new map: a lower peak
+    // Before the new map, for a lower peak.
+    for (size_t i = 0; i < stale_count; ++i) Unmap(stale[i].base, stale[i].size);
     span.base = OsMapAligned(map_size, huge_aligned ? alignment : kChunkSize);
     if (span.base == nullptr) {
       errno = ENOMEM;
@@ -190,13 +191,17 @@ void* LargeGrow(LargeHeader* h, size_t size) {
   // and faulting in the rest (a buffer grown again and again, freed and grown).
   if (CacheCouldServe(new_size)) return nullptr;
   const size_t old_usable = h->usable;
+  // Growth in place fails whenever the next pages are taken: errno stays as
+  // the caller left it, whichever way realloc then succeeds.
+  const int saved_errno = errno;
   if (!OsGrowInPlace(base, old_size, new_size)) {
     void* dest = OsMapAligned(new_size, kChunkSize);
-    if (dest == nullptr) return nullptr;
-    if (!OsMoveInto(base, old_size, dest, new_size)) {
+    if (dest != nullptr && !OsMoveInto(base, old_size, dest, new_size)) {
       OsUnmap(dest, new_size);
-      return nullptr;
+      dest = nullptr;
     }
+    errno = saved_errno;
+    if (dest == nullptr) return nullptr;
     // The header came along in the first page.
     ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(dest));
     ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));

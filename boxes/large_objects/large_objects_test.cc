@@ -3,6 +3,7 @@
 // another, reporting the OS calls each step made and whether the reused memory
 // reads as zero. Then which cached mappings a request the cache cannot serve
 // unmaps.
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -170,11 +171,14 @@ int ReallocGrowMany() {
   }
   for (int i = 0; i < kObjects; ++i) std::memset(objects[i], 'a' + i, sizes[i]);
   size_t wrong = 0;
+  size_t errno_changed = 0;
   for (int step = 0; step < 12; ++step) {
     for (int i = 0; i < kObjects; ++i) {
       const size_t grown = sizes[i] + sizes[i] / 2 + 4096 * static_cast<size_t>(i);
+      errno = 0;
       char* q = static_cast<char*>(hak_realloc(objects[i], grown));
       if (q == nullptr) return 1;
+      errno_changed += errno != 0;  // a growth in place that failed must not show
       for (size_t b = 0; b < sizes[i]; b += 4096) wrong += q[b] != 'a' + i;
       wrong += q[sizes[i] - 1] != 'a' + i;
       std::memset(q + sizes[i], 'a' + i, grown - sizes[i]);
@@ -187,6 +191,7 @@ int ReallocGrowMany() {
   hak_heap_info info;
   hak_heap_info_get(&info);
   std::printf("wrong_bytes=%zu\n", wrong);
+  std::printf("errno_changed=%zu\n", errno_changed);
   std::printf("heap_problems=%zu\n", problems);
   std::printf("large_live_after_free=%zu\n", info.large_live);
   return 0;
@@ -294,6 +299,7 @@ TEST(LargeObjectsTest, ReallocGrowthKeepsEveryObjectWhole) {
   const ChildResult r = RunSelf("realloc_grow_many", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
   EXPECT_EQ(NumberOf(r.out, "wrong_bytes"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "errno_changed"), 0u) << "successful reallocs that changed errno\n" << r.Describe();
   EXPECT_EQ(NumberOf(r.out, "heap_problems"), 0u) << r.Describe();
   EXPECT_EQ(NumberOf(r.out, "large_live_after_free"), 0u) << r.Describe();
 }
