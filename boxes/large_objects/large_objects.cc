@@ -24,7 +24,7 @@ struct CachedSpan {
   size_t size;
   bool zeroed;
 };
-constexpr size_t kCacheSlots = 16;
+constexpr size_t kCacheSlots = 64;
 
 SpinLock g_lock;
 CachedSpan g_cache[kCacheSlots];
@@ -41,37 +41,28 @@ void Unmap(void* base, size_t size) {
 }
 
 // A cached mapping of at least `size` bytes and at most twice that. A miss
-// takes the cached mappings smaller than `size` out too, into `stale` (their
-// count in *stale_count) for the caller to unmap: a buffer that grows (a
-// vector, a hash table's resizes, realloc) frees each old copy to the cache and
-// then asks for more than any of them, so kept they would hold memory that only
-// a smaller request could take. A request the cache cannot serve is taken as
-// the sign that the program has moved past them; larger mappings stay.
-bool TakeCached(size_t size, CachedSpan* out, CachedSpan* stale, size_t* stale_count) {
+// also takes out the smallest cached mapping under half of `size`, if any, into
+// *stale for the caller to unmap: a buffer that grows (a vector, a hash
+// table's resizes) frees each old copy to the cache and then asks for more than
+// any of them, and kept they would hold memory that only a much smaller
+// request could take. One per miss, so that a program whose large sizes vary
+// keeps most of its cache (letting go of every smaller mapping made such a mix
+// a third slower, docs/PERFORMANCE.md, experiment 69).
+bool TakeCached(size_t size, CachedSpan* out, CachedSpan* stale) {
   SpinLockHolder hold(g_lock);
   size_t best = kCacheSlots;
+  size_t smallest = kCacheSlots;
   for (size_t i = 0; i < g_cache_count; ++i) {
-    if (g_cache[i].size >= size && g_cache[i].size / 2 <= size &&
-        (best == kCacheSlots || g_cache[i].size < g_cache[best].size)) {
-      best = i;
-    }
+    const size_t cached = g_cache[i].size;
+    if (cached >= size && cached / 2 <= size && (best == kCacheSlots || cached < g_cache[best].size)) best = i;
+    if (cached < size / 2 && (smallest == kCacheSlots || cached < g_cache[smallest].size)) smallest = i;
   }
-  if (best != kCacheSlots) {
-    *out = g_cache[best];
-    g_cache[best] = g_cache[--g_cache_count];
-    g_cache_bytes -= out->size;
-    return true;
-  }
-  for (size_t i = 0; i < g_cache_count;) {
-    if (g_cache[i].size < size) {
-      stale[(*stale_count)++] = g_cache[i];
-      g_cache_bytes -= g_cache[i].size;
-      g_cache[i] = g_cache[--g_cache_count];
-    } else {
-      ++i;
-    }
-  }
-  return false;
+  const size_t taken = best != kCacheSlots ? best : smallest;
+  if (taken == kCacheSlots) return false;
+  *(taken == best ? out : stale) = g_cache[taken];
+  g_cache_bytes -= g_cache[taken].size;
+  g_cache[taken] = g_cache[--g_cache_count];
+  return taken == best;
 }
 
 // Whether TakeCached(size) would find a mapping (it may be gone by then).
@@ -113,11 +104,9 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   }
   const size_t map_size = RoundUp(offset + size, kPageSize);
   CachedSpan span{nullptr, 0, true};
-  CachedSpan stale[kCacheSlots];
-  size_t stale_count = 0;
-  if (huge_aligned || !TakeCached(map_size, &span, stale, &stale_count)) {
-    // Before the new map, for a lower peak.
-    for (size_t i = 0; i < stale_count; ++i) Unmap(stale[i].base, stale[i].size);
+  CachedSpan stale{nullptr, 0, false};
+  if (huge_aligned || !TakeCached(map_size, &span, &stale)) {
+    if (stale.base != nullptr) Unmap(stale.base, stale.size);  // before the new map: a lower peak
     span.base = OsMapAligned(map_size, huge_aligned ? alignment : kChunkSize);
     if (span.base == nullptr) {
       errno = ENOMEM;

@@ -108,6 +108,50 @@ int SmallMissThenLargeAgain() {
   return 0;
 }
 
+// 512 KiB and 1 MiB freed to the cache, 4 MiB asked for (a miss), then 1 MiB
+// and 512 KiB again.
+int MissThenBothAgain() {
+  void* a = hak_malloc(size_t{512} << 10);
+  void* b = hak_malloc(size_t{1} << 20);
+  if (a == nullptr || b == nullptr) return 1;
+  hak_free(a);
+  hak_free(b);
+  void* big = hak_malloc(size_t{4} << 20);
+  const hak_os_counters before = Counters();
+  void* b2 = hak_malloc(size_t{1} << 20);
+  const hak_os_counters after_b = Counters();
+  void* a2 = hak_malloc(size_t{512} << 10);
+  const hak_os_counters after_a = Counters();
+  if (big == nullptr || b2 == nullptr || a2 == nullptr) return 1;
+  hak_free(a2);
+  hak_free(b2);
+  hak_free(big);
+  std::printf("mmap_on_1mib_again=%llu\n", static_cast<unsigned long long>(after_b.mmap_calls - before.mmap_calls));
+  std::printf("mmap_on_512kib_again=%llu\n", static_cast<unsigned long long>(after_a.mmap_calls - after_b.mmap_calls));
+  return 0;
+}
+
+// 40 objects of 1 MiB freed, then 40 asked for again: how many needed a
+// mapping of their own.
+int FortyAgain() {
+  constexpr int kCount = 40;
+  void* blocks[kCount];
+  for (void*& p : blocks) {
+    p = hak_malloc(size_t{1} << 20);
+    if (p == nullptr) return 1;
+  }
+  for (void* p : blocks) hak_free(p);
+  const hak_os_counters before = Counters();
+  for (void*& p : blocks) {
+    p = hak_malloc(size_t{1} << 20);
+    if (p == nullptr) return 1;
+  }
+  const hak_os_counters after = Counters();
+  for (void* p : blocks) hak_free(p);
+  std::printf("mmap_on_again=%llu\n", static_cast<unsigned long long>(after.mmap_calls - before.mmap_calls));
+  return 0;
+}
+
 // realloc of a 4 MiB object to 64 MiB: what it adds to hakmem's mappings, and
 // whether the contents came along.
 int ReallocGrow() {
@@ -276,6 +320,21 @@ TEST(LargeObjectsTest, AMissKeepsTheLargerCachedMappings) {
   EXPECT_EQ(NumberOf(r.out, "mmap_on_large_again"), 0u) << "the 8 MiB mapping, reused\n" << r.Describe();
 }
 
+// One mapping per miss goes, the smallest: a program whose large sizes vary
+// keeps the rest of its cache.
+TEST(LargeObjectsTest, AMissLetsGoOfOnlyTheSmallestMappingUnderHalfItsSize) {
+  const ChildResult r = RunSelf("miss_then_both_again", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_on_1mib_again"), 0u) << "the 1 MiB mapping stayed\n" << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_on_512kib_again"), 1u) << "the 512 KiB mapping went\n" << r.Describe();
+}
+
+TEST(LargeObjectsTest, TheCacheKeepsFortyMappingsWithinItsBudget) {
+  const ChildResult r = RunSelf("forty_again", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 0u) << r.Describe();
+}
+
 TEST(LargeObjectsTest, ReallocGrowsALargeObjectWithoutACopy) {
   const ChildResult r = RunSelf("realloc_grow", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
@@ -312,7 +371,9 @@ int main(int argc, char** argv) {
                                          {"small_miss_then_large_again", SmallMissThenLargeAgain},
                                          {"realloc_grow", ReallocGrow},
                                          {"realloc_grow_many", ReallocGrowMany},
-                                         {"realloc_into_the_cache", ReallocIntoTheCache}});
+                                         {"realloc_into_the_cache", ReallocIntoTheCache},
+                                         {"miss_then_both_again", MissThenBothAgain},
+                                         {"forty_again", FortyAgain}});
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
