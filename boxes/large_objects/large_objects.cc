@@ -35,6 +35,9 @@ std::atomic<size_t> g_live_bytes{0};
 
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
+// A cached mapping of `cached` bytes serves requests of half that up to all.
+bool Fits(size_t cached, size_t size) { return cached >= size && cached / 2 <= size; }
+
 void Unmap(void* base, size_t size) {
   ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
   OsUnmap(base, size);
@@ -54,22 +57,27 @@ bool TakeCached(size_t size, CachedSpan* out, CachedSpan* stale) {
   size_t smallest = kCacheSlots;
   for (size_t i = 0; i < g_cache_count; ++i) {
     const size_t cached = g_cache[i].size;
-    if (cached >= size && cached / 2 <= size && (best == kCacheSlots || cached < g_cache[best].size)) best = i;
+    if (Fits(cached, size) && (best == kCacheSlots || cached < g_cache[best].size)) best = i;
     if (cached < size / 2 && (smallest == kCacheSlots || cached < g_cache[smallest].size)) smallest = i;
   }
-  const size_t taken = best != kCacheSlots ? best : smallest;
+  const bool hit = best != kCacheSlots;
+  const size_t taken = hit ? best : smallest;
   if (taken == kCacheSlots) return false;
-  *(taken == best ? out : stale) = g_cache[taken];
+  if (hit) {
+    *out = g_cache[taken];
+  } else {
+    *stale = g_cache[taken];
+  }
   g_cache_bytes -= g_cache[taken].size;
   g_cache[taken] = g_cache[--g_cache_count];
-  return taken == best;
+  return hit;
 }
 
 // Whether TakeCached(size) would find a mapping (it may be gone by then).
 bool CacheCouldServe(size_t size) {
   SpinLockHolder hold(g_lock);
   for (size_t i = 0; i < g_cache_count; ++i) {
-    if (g_cache[i].size >= size && g_cache[i].size / 2 <= size) return true;
+    if (Fits(g_cache[i].size, size)) return true;
   }
   return false;
 }
