@@ -31,6 +31,15 @@ void Count(std::atomic<uint64_t>& calls, std::atomic<uint64_t>& bytes, size_t n)
   bytes.fetch_add(n, std::memory_order_release);
   calls.fetch_add(1, std::memory_order_release);
 }
+// A call that mapped `n` bytes (0: it failed) or unmapped them.
+void CountMapped(size_t n) {
+  Count(g_mmap_calls, g_mmap_bytes, n);
+  g_mapped_bytes.fetch_add(static_cast<int64_t>(n), std::memory_order_relaxed);
+}
+void CountUnmapped(size_t n) {
+  Count(g_munmap_calls, g_munmap_bytes, n);
+  g_mapped_bytes.fetch_sub(static_cast<int64_t>(n), std::memory_order_relaxed);
+}
 
 void* RawMap(void* hint, size_t size) {
   if (FaultInjectionShouldFailMap()) {
@@ -40,17 +49,14 @@ void* RawMap(void* hint, size_t size) {
   void* p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
   const bool mapped = p != MAP_FAILED;
-  Count(g_mmap_calls, g_mmap_bytes, mapped ? size : 0);  // a failed call maps 0 bytes
-  if (!mapped) return nullptr;
-  g_mapped_bytes.fetch_add(static_cast<int64_t>(size), std::memory_order_relaxed);
-  return p;
+  CountMapped(mapped ? size : 0);  // a failed call maps 0 bytes
+  return mapped ? p : nullptr;
 }
 
 void RawUnmap(void* addr, size_t size) {
   if (size == 0) return;
   munmap(addr, size);
-  Count(g_munmap_calls, g_munmap_bytes, size);
-  g_mapped_bytes.fetch_sub(static_cast<int64_t>(size), std::memory_order_relaxed);
+  CountUnmapped(size);
 }
 
 // Where the last aligned mapping ended: the next one is tried right after it,
@@ -90,9 +96,8 @@ void OsUnmap(void* addr, size_t size) { RawUnmap(addr, size); }
 
 bool OsGrowInPlace(void* addr, size_t old_size, size_t new_size) {
   const bool grown = !FaultInjectionShouldFailMap() && mremap(addr, old_size, new_size, 0) != MAP_FAILED;
-  Count(g_mmap_calls, g_mmap_bytes, grown ? new_size - old_size : 0);
+  CountMapped(grown ? new_size - old_size : 0);
   if (!grown) return false;
-  g_mapped_bytes.fetch_add(static_cast<int64_t>(new_size - old_size), std::memory_order_relaxed);
   // The next aligned mapping is tried after this one's new end, not inside it.
   uintptr_t old_end = reinterpret_cast<uintptr_t>(addr) + old_size;
   g_next_hint.compare_exchange_strong(old_end, reinterpret_cast<uintptr_t>(addr) + new_size,
@@ -103,10 +108,8 @@ bool OsGrowInPlace(void* addr, size_t old_size, size_t new_size) {
 bool OsMoveInto(void* addr, size_t old_size, void* dest, size_t new_size) {
   const bool moved = !FaultInjectionShouldFailMap() &&
                      mremap(addr, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dest) == dest;
-  Count(g_munmap_calls, g_munmap_bytes, moved ? old_size : 0);
-  if (!moved) return false;
-  g_mapped_bytes.fetch_sub(static_cast<int64_t>(old_size), std::memory_order_relaxed);
-  return true;
+  CountUnmapped(moved ? old_size : 0);
+  return moved;
 }
 
 bool OsDecommit(void* addr, size_t size, Decommit how) {
