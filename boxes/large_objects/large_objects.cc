@@ -35,6 +35,11 @@ std::atomic<size_t> g_live_bytes{0};
 
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
+// Whether `size` bytes `offset` into a mapping can be mapped at all.
+bool WithinAddressSpace(size_t size, size_t offset) {
+  return size <= (size_t{1} << kAddressBits) - offset - kChunkSize;
+}
+
 // A cached mapping of `cached` bytes serves requests of half that up to all.
 bool Fits(size_t cached, size_t size) { return cached >= size && cached / 2 <= size; }
 
@@ -106,7 +111,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   if (alignment < kPageSize) alignment = kPageSize;
   const bool huge_aligned = alignment > kMaxInChunkAlignment;
   const size_t offset = huge_aligned ? alignment : (alignment > kPageSize ? alignment : kPageSize);
-  if (size > (size_t{1} << kAddressBits) - offset - kChunkSize) {
+  if (!WithinAddressSpace(size, offset)) {
     errno = ENOMEM;
     return nullptr;
   }
@@ -179,9 +184,10 @@ void* LargeGrow(LargeHeader* h, size_t size) {
   const uintptr_t user = reinterpret_cast<uintptr_t>(h->user);
   // Huge-aligned objects keep their header below the object, outside the
   // first page a move takes along.
-  if ((user & kChunkMask) == 0 || size > PTRDIFF_MAX) return nullptr;
+  if ((user & kChunkMask) == 0) return nullptr;
   char* const base = static_cast<char*>(h->map_base);
   const size_t offset = user - reinterpret_cast<uintptr_t>(base);
+  if (!WithinAddressSpace(size, offset)) return nullptr;
   const size_t old_size = h->map_size;
   const size_t new_size = RoundUp(offset + size, kPageSize);
   // A cached mapping has its pages already: copying into it beats moving ours
