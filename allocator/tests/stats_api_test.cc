@@ -52,6 +52,19 @@ std::string JsonShapeProblem(const std::string& json) {
   return open.empty() && !in_string ? "" : "unterminated: " + json;
 }
 
+// What hak_stats_print writes, read back through a pipe (a few KiB at most:
+// within the pipe's buffer); false when no pipe could be made.
+bool PrintedReport(std::string* text) {
+  int fds[2];
+  if (pipe(fds) != 0) return false;
+  hak_stats_print(fds[1]);
+  close(fds[1]);
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;) text->append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  return true;
+}
+
 // The report's first line, from the profile in force.
 std::string ExpectedHead() { return std::string("hakmem stats: profile ") + Stats().profile; }
 
@@ -104,14 +117,8 @@ TEST(StatsJsonTest, ClassesCountTheCallersAllocationsWhenCountersAreIn) {
 }
 
 TEST(StatsPrintTest, WritesTheWholeReportToTheDescriptor) {
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  hak_stats_print(fds[1]);  // a few KiB at most: within the pipe's buffer
-  close(fds[1]);
   std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;) text.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
+  ASSERT_TRUE(PrintedReport(&text));
   EXPECT_EQ(text.rfind(ExpectedHead(), 0), 0u) << text;
   EXPECT_NE(text.find("\nos: mmap="), std::string::npos) << text;
   EXPECT_EQ(text.find("class   size") != std::string::npos, Stats().enabled != 0) << text;
@@ -157,17 +164,11 @@ TEST(StatsPrintTest, ConcurrentCallersEachWriteAWholeReport) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([t, &problems, &head] {
       for (int i = 0; i < kCalls && problems[t].empty(); ++i) {
-        int fds[2];
-        if (pipe(fds) != 0) {
+        std::string text;
+        if (!PrintedReport(&text)) {
           problems[t] = "pipe failed";
           break;
         }
-        hak_stats_print(fds[1]);
-        close(fds[1]);
-        std::string text;
-        char buf[4096];
-        for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;) text.append(buf, static_cast<size_t>(n));
-        close(fds[0]);
         if (text.rfind(head, 0) != 0 || text.find("\nos: mmap=") == std::string::npos) {
           problems[t] = "not a whole report: " + text;
         }
