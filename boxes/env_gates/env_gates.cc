@@ -38,6 +38,7 @@ constexpr GateSpec kSpecs[] = {
     {"HAKMEM_SS_MEM_LEAN_DECOMMIT", Kind::kDecommit, 0, 0},
     {"HAKMEM_SS_CACHE", Kind::kNumber, 0, 1024, nullptr, &Gates::superslab_cache},
     {"HAKMEM_LARGE_CACHE_MB", Kind::kNumber, 0, 1u << 20, nullptr, &Gates::large_cache_mb},
+    {"HAKMEM_LARGE_CACHE_DECAY_MS", Kind::kNumber, 0, 86400000, nullptr, &Gates::large_cache_decay_ms},
     {"HAKMEM_ON_CORRUPTION", Kind::kOnCorruption, 0, 0},
 };
 constexpr size_t kNumSpecs = sizeof(kSpecs) / sizeof(kSpecs[0]);
@@ -189,7 +190,8 @@ Gates DefaultGates() {
   g.mem_lean_target_mb = 10;
   g.lean_decommit = Decommit::kNone;
   g.superslab_cache = kProfile == Profile::kBalanced ? 1 : 8;
-  g.large_cache_mb = kProfile == Profile::kBalanced ? 8 : 64;
+  g.large_cache_mb = kProfile == Profile::kBalanced ? 8 : 256;
+  g.large_cache_decay_ms = 100;
   g.on_corruption = OnCorruption::kAbort;
   return g;
 }

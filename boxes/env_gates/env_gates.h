@@ -23,6 +23,7 @@ struct Gates {
   Decommit lean_decommit;       // HAKMEM_SS_MEM_LEAN_DECOMMIT: OFF (unmap) | DONTNEED | FREE
   uint64_t superslab_cache;     // HAKMEM_SS_CACHE: empty superslabs kept mapped
   uint64_t large_cache_mb;      // HAKMEM_LARGE_CACHE_MB: freed large spans kept mapped
+  uint64_t large_cache_decay_ms;  // HAKMEM_LARGE_CACHE_DECAY_MS: how long one stays unused (0: no limit)
   OnCorruption on_corruption;   // HAKMEM_ON_CORRUPTION: abort | warn
 };
 

@@ -22,7 +22,8 @@ using hakmem_test::RunSelf;
 const std::vector<std::string> kAllGateNames = {
     "HAKMEM_VERBOSE",     "HAKMEM_STATS",          "HAKMEM_PREWARM",
     "HAKMEM_SS_MEM_LEAN", "HAKMEM_SS_MEM_LEAN_TARGET_MB", "HAKMEM_SS_MEM_LEAN_DECOMMIT",
-    "HAKMEM_SS_CACHE",    "HAKMEM_LARGE_CACHE_MB", "HAKMEM_ON_CORRUPTION",
+    "HAKMEM_SS_CACHE",    "HAKMEM_LARGE_CACHE_MB", "HAKMEM_LARGE_CACHE_DECAY_MS",
+    "HAKMEM_ON_CORRUPTION",
 };
 
 // ---- child modes ---------------------------------------------------------------
@@ -94,7 +95,8 @@ TEST(EnvGatesAppliedTest, VerboseOffIsSilent) {
 
 TEST(EnvGatesAppliedTest, MalformedValueGivesOneWarningLineAndTheProgramRuns) {
   for (const std::string var : {"HAKMEM_SS_CACHE=lots", "HAKMEM_SS_MEM_LEAN=2", "HAKMEM_SS_MEM_LEAN_DECOMMIT=",
-                                 "HAKMEM_LARGE_CACHE_MB=-1", "HAKMEM_ON_CORRUPTION=ignore"}) {
+                                 "HAKMEM_LARGE_CACHE_MB=-1", "HAKMEM_LARGE_CACHE_DECAY_MS=soon",
+                                 "HAKMEM_ON_CORRUPTION=ignore"}) {
     const ChildResult r = RunSelf("allocate", {var});
     ASSERT_TRUE(r.ExitedWith(0)) << var << "\n" << r.Describe();
     const std::string name = var.substr(0, var.find('='));

@@ -22,7 +22,8 @@ namespace {
 const std::vector<std::string> kAllGateNames = {
     "HAKMEM_VERBOSE",     "HAKMEM_STATS",          "HAKMEM_PREWARM",
     "HAKMEM_SS_MEM_LEAN", "HAKMEM_SS_MEM_LEAN_TARGET_MB", "HAKMEM_SS_MEM_LEAN_DECOMMIT",
-    "HAKMEM_SS_CACHE",    "HAKMEM_LARGE_CACHE_MB", "HAKMEM_ON_CORRUPTION",
+    "HAKMEM_SS_CACHE",    "HAKMEM_LARGE_CACHE_MB", "HAKMEM_LARGE_CACHE_DECAY_MS",
+    "HAKMEM_ON_CORRUPTION",
 };
 
 struct BoolGate {
@@ -45,6 +46,7 @@ const NumberGate kNumberGates[] = {
     {"HAKMEM_SS_MEM_LEAN_TARGET_MB", &Gates::mem_lean_target_mb, uint64_t{1} << 20},
     {"HAKMEM_SS_CACHE", &Gates::superslab_cache, 1024},
     {"HAKMEM_LARGE_CACHE_MB", &Gates::large_cache_mb, uint64_t{1} << 20},
+    {"HAKMEM_LARGE_CACHE_DECAY_MS", &Gates::large_cache_decay_ms, 86400000},
 };
 
 const char* DecommitName(Decommit d) {
@@ -64,6 +66,7 @@ std::string Describe(const Gates& g) {
          " lean_decommit=" + DecommitName(g.lean_decommit) +
          " superslab_cache=" + std::to_string(g.superslab_cache) +
          " large_cache_mb=" + std::to_string(g.large_cache_mb) +
+         " large_cache_decay_ms=" + std::to_string(g.large_cache_decay_ms) +
          " on_corruption=" + (g.on_corruption == OnCorruption::kAbort ? "abort" : "warn");
 }
 
@@ -125,7 +128,8 @@ TEST(EnvGatesTest, DefaultsFollowTheCompiledProfile) {
   EXPECT_EQ(g.mem_lean_target_mb, 10u);
   EXPECT_EQ(g.lean_decommit, Decommit::kNone);
   EXPECT_EQ(g.superslab_cache, balanced ? 1u : 8u);
-  EXPECT_EQ(g.large_cache_mb, balanced ? 8u : 64u);
+  EXPECT_EQ(g.large_cache_mb, balanced ? 8u : 256u);
+  EXPECT_EQ(g.large_cache_decay_ms, 100u);
   EXPECT_EQ(g.on_corruption, OnCorruption::kAbort);
 }
 
@@ -225,6 +229,7 @@ TEST(EnvGatesTest, AllGatesTogether) {
       "HAKMEM_SS_MEM_LEAN_DECOMMIT=FREE",
       "HAKMEM_SS_CACHE=5",
       "HAKMEM_LARGE_CACHE_MB=6",
+      "HAKMEM_LARGE_CACHE_DECAY_MS=7",
       "HAKMEM_ON_CORRUPTION=warn",
   });
   EXPECT_EQ(p.warnings, "");
@@ -236,6 +241,7 @@ TEST(EnvGatesTest, AllGatesTogether) {
   EXPECT_EQ(p.gates.lean_decommit, Decommit::kFree);
   EXPECT_EQ(p.gates.superslab_cache, 5u);
   EXPECT_EQ(p.gates.large_cache_mb, 6u);
+  EXPECT_EQ(p.gates.large_cache_decay_ms, 7u);
   EXPECT_EQ(p.gates.on_corruption, OnCorruption::kWarn);
 }
 
@@ -277,6 +283,8 @@ TEST(EnvGatesTest, EveryGateHasAnOffPosition) {
        [](const Gates& g) { return g.lean_decommit == Decommit::kNone; }},
       {"HAKMEM_SS_CACHE=1024", "HAKMEM_SS_CACHE=0", [](const Gates& g) { return g.superslab_cache == 0; }},
       {"HAKMEM_LARGE_CACHE_MB=4096", "HAKMEM_LARGE_CACHE_MB=0", [](const Gates& g) { return g.large_cache_mb == 0; }},
+      {"HAKMEM_LARGE_CACHE_DECAY_MS=10", "HAKMEM_LARGE_CACHE_DECAY_MS=0",
+       [](const Gates& g) { return g.large_cache_decay_ms == 0; }},
       {"HAKMEM_ON_CORRUPTION=warn", "HAKMEM_ON_CORRUPTION=abort",
        [](const Gates& g) { return g.on_corruption == OnCorruption::kAbort; }},
   };
@@ -306,6 +314,8 @@ TEST(EnvGatesTest, MalformedValuesWarnOnceAndKeepTheDefault) {
       bad.insert(bad.end(), {"1025", "on"});
     } else if (name.find("_MB") != std::string::npos) {
       bad.insert(bad.end(), {"1048577", "off"});
+    } else if (name.find("_MS") != std::string::npos) {
+      bad.insert(bad.end(), {"86400001", "off", "100ms"});
     } else {
       bad.insert(bad.end(), {"2", "10", "yes", "no", "enable"});
     }

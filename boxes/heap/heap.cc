@@ -9,6 +9,7 @@
 
 #include "boxes/env_gates/env_gates.h"
 #include "boxes/heap/heap_internal.h"
+#include "boxes/large_objects/large_objects.h"
 #include "boxes/medium_pool/medium_pool.h"
 #include "boxes/os_memory/os_memory.h"
 #include "boxes/prewarm/prewarm.h"
@@ -420,6 +421,9 @@ uint32_t TakeFromPartialSpans(Heap* h, size_t cls, uint32_t want, bool may_carve
 }
 
 bool Refill(Heap* h, size_t cls) {
+  // The large-object cache's decay also runs here, so that mappings a program
+  // freed before it went on with small objects only do not stay for ever.
+  LargeCacheTick();
   const uint32_t want = h->cache.limits[cls] / 2;
   bool collected = false;
   for (;;) {

@@ -1,6 +1,7 @@
 #include "boxes/large_objects/large_objects.h"
 
 #include <errno.h>
+#include <time.h>
 
 #include <atomic>
 #include <cstdint>
@@ -13,6 +14,9 @@
 #include "boxes/superslab/superslab.h"
 
 namespace hakmem {
+
+std::atomic<uint64_t> g_large_cache_next_expiry_ms{0};
+
 namespace {
 
 // Alignments up to this place the object inside the first chunk, after the
@@ -23,6 +27,7 @@ struct CachedSpan {
   void* base;
   size_t size;
   bool zeroed;
+  uint64_t cached_at_ms;  // when it was freed to the cache (a coarse clock)
 };
 constexpr size_t kCacheSlots = 64;
 
@@ -75,6 +80,7 @@ bool TakeCached(size_t size, CachedSpan* out, CachedSpan* stale) {
   }
   g_cache_bytes -= g_cache[taken].size;
   g_cache[taken] = g_cache[--g_cache_count];
+  if (g_cache_count == 0) g_large_cache_next_expiry_ms.store(0, std::memory_order_relaxed);
   return hit;
 }
 
@@ -87,8 +93,37 @@ bool CacheCouldServe(size_t size) {
   return false;
 }
 
-// Keeps the mapping for reuse when the policy allows; false: caller unmaps.
-bool PutCached(void* base, size_t size) {
+// Milliseconds on a clock that only moves forward. The coarse clock is a
+// vDSO read of the kernel's tick (a few ns, no system call), which is fine
+// enough for a decay counted in tens of milliseconds.
+uint64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+// Takes out the cached mappings freed at or before `cutoff_ms` into `out` and
+// sets the next expiry from those that stay. Caller holds g_lock.
+size_t TakeExpiredLocked(uint64_t cutoff_ms, uint64_t decay_ms, CachedSpan* out) {
+  size_t n = 0;
+  uint64_t oldest_kept = UINT64_MAX;
+  for (size_t i = 0; i < g_cache_count;) {
+    if (g_cache[i].cached_at_ms <= cutoff_ms) {
+      out[n++] = g_cache[i];
+      g_cache_bytes -= g_cache[i].size;
+      g_cache[i] = g_cache[--g_cache_count];
+      continue;
+    }
+    if (g_cache[i].cached_at_ms < oldest_kept) oldest_kept = g_cache[i].cached_at_ms;
+    ++i;
+  }
+  g_large_cache_next_expiry_ms.store(oldest_kept == UINT64_MAX ? 0 : oldest_kept + decay_ms, std::memory_order_relaxed);
+  return n;
+}
+
+// Keeps the mapping for reuse when the policy allows, as freed at `now_ms`;
+// false: caller unmaps.
+bool PutCached(void* base, size_t size, uint64_t now_ms) {
   const Gates& g = GlobalGates();
   const size_t budget = g.large_cache_mb << 20;
   if (size > budget) return false;  // before any madvise that would be wasted
@@ -100,9 +135,28 @@ bool PutCached(void* base, size_t size) {
   SpinLockHolder hold(g_lock);
   // Only what fits is kept; older spans are not evicted for it.
   if (g_cache_count == kCacheSlots || g_cache_bytes + size > budget) return false;
-  g_cache[g_cache_count++] = CachedSpan{base, size, zeroed};
+  g_cache[g_cache_count++] = CachedSpan{base, size, zeroed, now_ms};
   g_cache_bytes += size;
+  if (g.large_cache_decay_ms != 0 && g_large_cache_next_expiry_ms.load(std::memory_order_relaxed) == 0) {
+    g_large_cache_next_expiry_ms.store(now_ms + g.large_cache_decay_ms, std::memory_order_relaxed);
+  }
   return true;
+}
+
+// Unmaps the cached mappings unused for the decay time at `now_ms`; returns
+// how many.
+size_t ReleaseExpired(uint64_t now_ms) {
+  const uint64_t decay = GlobalGates().large_cache_decay_ms;
+  CachedSpan expired[kCacheSlots];
+  size_t n;
+  {
+    SpinLockHolder hold(g_lock);
+    const uint64_t due = g_large_cache_next_expiry_ms.load(std::memory_order_relaxed);
+    if (due == 0 || now_ms < due) return 0;  // another thread was first
+    n = TakeExpiredLocked(now_ms - decay, decay, expired);
+  }
+  for (size_t i = 0; i < n; ++i) Unmap(expired[i].base, expired[i].size);
+  return n;
 }
 
 }  // namespace
@@ -116,10 +170,13 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
     return nullptr;
   }
   const size_t map_size = RoundUp(offset + size, kPageSize);
-  CachedSpan span{nullptr, 0, true};
-  CachedSpan stale{nullptr, 0, false};
+  CachedSpan span{nullptr, 0, true, 0};
+  CachedSpan stale{nullptr, 0, false, 0};
   if (huge_aligned || !TakeCached(map_size, &span, &stale)) {
-    if (stale.base != nullptr) Unmap(stale.base, stale.size);  // before the new map: a lower peak
+    // Before the new map, for a lower peak: what the miss lets go of, and what
+    // the decay does (the clock is read on misses only, which map anyway).
+    if (stale.base != nullptr) Unmap(stale.base, stale.size);
+    LargeCacheTick();
     span.base = OsMapAligned(map_size, huge_aligned ? alignment : kChunkSize);
     if (span.base == nullptr) {
       errno = ENOMEM;
@@ -177,7 +234,11 @@ void LargeFree(LargeHeader* h) {
     OsUnmap(base, size);
     return;
   }
-  if (!PutCached(base, size)) Unmap(base, size);
+  // One clock read serves the cache's timestamp and its decay.
+  const uint64_t now = GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0;
+  if (!PutCached(base, size, now)) Unmap(base, size);
+  const uint64_t due = g_large_cache_next_expiry_ms.load(std::memory_order_relaxed);
+  if (due != 0 && now >= due) ReleaseExpired(now);
 }
 
 void* LargeGrow(LargeHeader* h, size_t size) {
@@ -227,9 +288,17 @@ size_t LargeDrainCache() {
     memcpy(spans, g_cache, n * sizeof(CachedSpan));
     g_cache_count = 0;
     g_cache_bytes = 0;
+    g_large_cache_next_expiry_ms.store(0, std::memory_order_relaxed);
   }
   for (size_t i = 0; i < n; ++i) Unmap(spans[i].base, spans[i].size);
   return n;
+}
+
+void LargeCacheTickSlow() {
+  const uint64_t due = g_large_cache_next_expiry_ms.load(std::memory_order_relaxed);
+  if (due == 0) return;
+  const uint64_t now = NowMs();
+  if (now >= due) ReleaseExpired(now);
 }
 
 size_t LargeLiveCount() { return g_live_count.load(std::memory_order_relaxed); }

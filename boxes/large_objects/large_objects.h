@@ -2,10 +2,12 @@
 // slabs cannot give) get their own mapping, 2 MiB aligned so that the chunk map
 // and the header at the chunk's start identify them. A bounded cache of freed
 // mappings lets repeated large malloc/free skip the kernel, and realloc grows
-// them without a copy.
+// them without a copy; a cached mapping left unused for
+// HAKMEM_LARGE_CACHE_DECAY_MS goes back to the kernel.
 #ifndef HAKMEM_BOXES_LARGE_OBJECTS_LARGE_OBJECTS_H_
 #define HAKMEM_BOXES_LARGE_OBJECTS_LARGE_OBJECTS_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -52,6 +54,22 @@ void* LargeGrow(LargeHeader* h, size_t size);
 
 // Unmaps every cached mapping; returns how many.
 size_t LargeDrainCache();
+
+// The cache's decay: a cached mapping unused for HAKMEM_LARGE_CACHE_DECAY_MS
+// is unmapped at the next large-object free or cache miss, or small-object
+// refill (LargeCacheTick), so that a program that stops using large objects
+// still gets the memory back.
+//
+// When the oldest cached mapping will have been unused for the decay time
+// (milliseconds on CLOCK_MONOTONIC_COARSE), or 0 while nothing is cached or
+// the decay is off. Written under the cache's lock.
+extern std::atomic<uint64_t> g_large_cache_next_expiry_ms;
+void LargeCacheTickSlow();
+// Unmaps what the decay is due to. One relaxed load while the cache is empty; reads the clock only when
+// something is cached.
+inline void LargeCacheTick() {
+  if (g_large_cache_next_expiry_ms.load(std::memory_order_relaxed) != 0) LargeCacheTickSlow();
+}
 size_t LargeLiveCount();
 size_t LargeLiveBytes();
 

@@ -2,7 +2,9 @@
 // large objects: a child process frees a 4 MiB object and allocates (calloc)
 // another, reporting the OS calls each step made and whether the reused memory
 // reads as zero. Then which cached mappings a request the cache cannot serve
-// unmaps.
+// unmaps, realloc's growth, and the cache's decay (HAKMEM_LARGE_CACHE_DECAY_MS).
+#include <time.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -241,6 +243,42 @@ int ReallocGrowMany() {
   return 0;
 }
 
+// A 1 MiB mapping freed to the cache, then left unused for 200 ms (ten times
+// the decay these tests set) while the program goes on with other
+// allocations: a 300 KiB large object (which the cached mapping neither fits
+// nor is small enough to be let go of for), or, with `small`, small objects of
+// a class not used before (a refill). Then 1 MiB again: whether it needed a
+// mapping of its own.
+int IdleThenAgain(bool small) {
+  hak_free(hak_malloc(16));  // the thread's heap, made before the counting
+  void* a = hak_malloc(size_t{1} << 20);
+  if (a == nullptr) return 1;
+  static_cast<char*>(a)[0] = 1;
+  hak_free(a);
+  const timespec idle{0, 200 * 1000 * 1000};
+  nanosleep(&idle, nullptr);
+  const hak_os_counters before = Counters();
+  void* other[64] = {};
+  const size_t count = small ? 64 : 1;
+  for (size_t i = 0; i < count; ++i) {
+    other[i] = hak_malloc(small ? 3000 : size_t{300} << 10);
+    if (other[i] == nullptr) return 1;
+  }
+  const hak_os_counters after_other = Counters();
+  void* again = hak_malloc(size_t{1} << 20);
+  const hak_os_counters after_again = Counters();
+  if (again == nullptr) return 1;
+  hak_free(again);
+  for (size_t i = 0; i < count; ++i) hak_free(other[i]);
+  std::printf("munmap_on_other=%llu\n",
+              static_cast<unsigned long long>(after_other.munmap_calls - before.munmap_calls));
+  std::printf("mmap_on_again=%llu\n",
+              static_cast<unsigned long long>(after_again.mmap_calls - after_other.mmap_calls));
+  return 0;
+}
+int IdleThenLarge() { return IdleThenAgain(false); }
+int IdleThenSmall() { return IdleThenAgain(true); }
+
 struct ChildRun {
   ChildResult child;
   unsigned long long munmap_on_free, madvise_on_free, mmap_on_calloc, nonzero_bytes;
@@ -302,8 +340,36 @@ TEST(LargeObjectsTest, LeanWithDontneedCachesADecommittedMapping) {
                                                           << r.child.Describe();
 }
 
-// Cache on, lean mode off (its target could unmap on its own).
-const std::vector<std::string> kCacheOn = {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=64"};
+// Cache on, lean mode off (its target could unmap on its own), no decay (a
+// loaded machine could hold a test up for longer than any decay).
+const std::vector<std::string> kCacheOn = {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=64",
+                                           "HAKMEM_LARGE_CACHE_DECAY_MS=0"};
+const std::vector<std::string> kCacheWithDecay = {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=64",
+                                                  "HAKMEM_LARGE_CACHE_DECAY_MS=20"};
+
+TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextLargeObject) {
+  const ChildResult r = RunSelf("idle_then_large", kCacheWithDecay);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 1u) << "the idle 1 MiB mapping, unmapped\n" << r.Describe();
+}
+
+TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextSmallRefill) {
+  const ChildResult r = RunSelf("idle_then_small", kCacheWithDecay);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_GE(NumberOf(r.out, "munmap_on_other"), 1u) << "by the small objects' refill\n" << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 1u) << r.Describe();
+}
+
+// The same children with the decay off: both keep the mapping.
+TEST(LargeObjectsTest, WithoutADecayAnIdleMappingStays) {
+  for (const char* mode : {"idle_then_large", "idle_then_small"}) {
+    const ChildResult r = RunSelf(mode, kCacheOn);
+    ASSERT_TRUE(r.ExitedWith(0)) << mode << "\n" << r.Describe();
+    EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 0u) << mode << "\n" << r.Describe();
+  }
+  const ChildResult r = RunSelf("idle_then_small", kCacheOn);
+  EXPECT_EQ(NumberOf(r.out, "munmap_on_other"), 0u) << r.Describe();
+}
 
 TEST(LargeObjectsTest, AMissUnmapsTheCachedMappingsTooSmallForIt) {
   const ChildResult r = RunSelf("grow_past_the_cache", kCacheOn);
@@ -373,7 +439,9 @@ int main(int argc, char** argv) {
                                          {"realloc_grow_many", ReallocGrowMany},
                                          {"realloc_into_the_cache", ReallocIntoTheCache},
                                          {"miss_then_both_again", MissThenBothAgain},
-                                         {"forty_again", FortyAgain}});
+                                         {"forty_again", FortyAgain},
+                                         {"idle_then_large", IdleThenLarge},
+                                         {"idle_then_small", IdleThenSmall}});
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
