@@ -53,44 +53,60 @@ void Unmap(void* base, size_t size) {
   OsUnmap(base, size);
 }
 
-// A cached mapping of at least `size` bytes and at most twice that. A miss
-// also takes out the smallest cached mapping under half of `size`, if any, into
-// *stale for the caller to unmap: a buffer that grows (a vector, a hash
-// table's resizes) frees each old copy to the cache and then asks for more than
-// any of them, and kept they would hold memory that only a much smaller
-// request could take. One per miss, so that a program whose large sizes vary
-// keeps most of its cache (letting go of every smaller mapping made such a mix
-// a third slower, docs/PERFORMANCE.md, experiment 69).
+// The cache, kept in order of size (smallest first), so that a request finds
+// its mapping by binary search: a scan of every slot with a compare per slot
+// that goes either way took most of a large allocation's time once the cache
+// held dozens of mappings (docs/PERFORMANCE.md, experiment 71).
+
+// The first slot whose mapping is at least `size` bytes (g_cache_count if
+// none). Caller holds g_lock.
+size_t FirstAtLeast(size_t size) {
+  size_t lo = 0, hi = g_cache_count;
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (g_cache[mid].size < size) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+// Takes slot `i` out, keeping the order. Caller holds g_lock.
+CachedSpan RemoveAt(size_t i) {
+  const CachedSpan span = g_cache[i];
+  memmove(&g_cache[i], &g_cache[i + 1], (g_cache_count - i - 1) * sizeof(CachedSpan));
+  --g_cache_count;
+  g_cache_bytes -= span.size;
+  if (g_cache_count == 0) g_large_cache_next_expiry_ms.store(0, std::memory_order_relaxed);
+  return span;
+}
+
+// A cached mapping of at least `size` bytes and at most twice that: the
+// smallest such. A miss also takes out the smallest cached mapping if it is
+// under half of `size`, into *stale for the caller to unmap: a buffer that
+// grows (a vector, a hash table's resizes) frees each old copy to the cache
+// and then asks for more than any of them, and kept they would hold memory
+// that only a much smaller request could take. One per miss, so that a program
+// whose large sizes vary keeps most of its cache (letting go of every smaller
+// mapping made such a mix a third slower, docs/PERFORMANCE.md, experiment 69).
 bool TakeCached(size_t size, CachedSpan* out, CachedSpan* stale) {
   SpinLockHolder hold(g_lock);
-  size_t best = kCacheSlots;
-  size_t smallest = kCacheSlots;
-  for (size_t i = 0; i < g_cache_count; ++i) {
-    const size_t cached = g_cache[i].size;
-    if (Fits(cached, size) && (best == kCacheSlots || cached < g_cache[best].size)) best = i;
-    if (cached < size / 2 && (smallest == kCacheSlots || cached < g_cache[smallest].size)) smallest = i;
+  const size_t first = FirstAtLeast(size);
+  if (first < g_cache_count && Fits(g_cache[first].size, size)) {
+    *out = RemoveAt(first);
+    return true;
   }
-  const bool hit = best != kCacheSlots;
-  const size_t taken = hit ? best : smallest;
-  if (taken == kCacheSlots) return false;
-  if (hit) {
-    *out = g_cache[taken];
-  } else {
-    *stale = g_cache[taken];
-  }
-  g_cache_bytes -= g_cache[taken].size;
-  g_cache[taken] = g_cache[--g_cache_count];
-  if (g_cache_count == 0) g_large_cache_next_expiry_ms.store(0, std::memory_order_relaxed);
-  return hit;
+  if (g_cache_count != 0 && g_cache[0].size < size / 2) *stale = RemoveAt(0);
+  return false;
 }
 
 // Whether TakeCached(size) would find a mapping (it may be gone by then).
 bool CacheCouldServe(size_t size) {
   SpinLockHolder hold(g_lock);
-  for (size_t i = 0; i < g_cache_count; ++i) {
-    if (Fits(g_cache[i].size, size)) return true;
-  }
-  return false;
+  const size_t first = FirstAtLeast(size);
+  return first < g_cache_count && Fits(g_cache[first].size, size);
 }
 
 // Milliseconds on a clock that only moves forward. The coarse clock is a
@@ -106,17 +122,19 @@ uint64_t NowMs() {
 // sets the next expiry from those that stay. Caller holds g_lock.
 size_t TakeExpiredLocked(uint64_t cutoff_ms, uint64_t decay_ms, CachedSpan* out) {
   size_t n = 0;
+  size_t kept = 0;
   uint64_t oldest_kept = UINT64_MAX;
-  for (size_t i = 0; i < g_cache_count;) {
-    if (g_cache[i].cached_at_ms <= cutoff_ms) {
-      out[n++] = g_cache[i];
-      g_cache_bytes -= g_cache[i].size;
-      g_cache[i] = g_cache[--g_cache_count];
+  for (size_t i = 0; i < g_cache_count; ++i) {
+    const CachedSpan& span = g_cache[i];
+    if (span.cached_at_ms <= cutoff_ms) {
+      out[n++] = span;
+      g_cache_bytes -= span.size;
       continue;
     }
-    if (g_cache[i].cached_at_ms < oldest_kept) oldest_kept = g_cache[i].cached_at_ms;
-    ++i;
+    if (span.cached_at_ms < oldest_kept) oldest_kept = span.cached_at_ms;
+    g_cache[kept++] = span;  // in order still
   }
+  g_cache_count = kept;
   g_large_cache_next_expiry_ms.store(oldest_kept == UINT64_MAX ? 0 : oldest_kept + decay_ms, std::memory_order_relaxed);
   return n;
 }
@@ -135,7 +153,10 @@ bool PutCached(void* base, size_t size, uint64_t now_ms) {
   SpinLockHolder hold(g_lock);
   // Only what fits is kept; older spans are not evicted for it.
   if (g_cache_count == kCacheSlots || g_cache_bytes + size > budget) return false;
-  g_cache[g_cache_count++] = CachedSpan{base, size, zeroed, now_ms};
+  const size_t at = FirstAtLeast(size);
+  memmove(&g_cache[at + 1], &g_cache[at], (g_cache_count - at) * sizeof(CachedSpan));
+  g_cache[at] = CachedSpan{base, size, zeroed, now_ms};
+  ++g_cache_count;
   g_cache_bytes += size;
   if (g.large_cache_decay_ms != 0 && g_large_cache_next_expiry_ms.load(std::memory_order_relaxed) == 0) {
     g_large_cache_next_expiry_ms.store(now_ms + g.large_cache_decay_ms, std::memory_order_relaxed);
