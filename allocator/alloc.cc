@@ -127,11 +127,15 @@ void* Realloc(void* p, size_t size, const char* call) {
   if (size <= old_size && size >= old_size / 2) return p;
   // A large object grows without a copy, its pages remapped (as glibc's mmapped
   // chunks do): a buffer grown by realloc to hundreds of MiB would otherwise be
-  // copied at every step.
+  // copied at every step...
   if (size > old_size) {
     if (LargeHeader* h = LargeHeaderOf(p)) {
       if (void* q = LargeGrow(h, size)) return q;
     }
+  } else if (size > kMaxSlabSize) {
+    // ... and shrinks without one, its tail unmapped (a copy would cost more
+    // than the mapping it saves; smaller sizes move to a slab's block).
+    if (LargeHeader* h = LargeHeaderOf(p); h != nullptr && LargeShrink(h, size)) return p;
   }
   void* q = Alloc(size);
   if (q == nullptr) return nullptr;  // p is left intact, as C requires

@@ -300,6 +300,23 @@ void* LargeGrow(LargeHeader* h, size_t size) {
   return h->user;
 }
 
+bool LargeShrink(LargeHeader* h, size_t size) {
+  const uintptr_t user = reinterpret_cast<uintptr_t>(h->user);
+  if ((user & kChunkMask) == 0) return false;  // as LargeGrow: header below the object
+  char* const base = static_cast<char*>(h->map_base);
+  const size_t offset = user - reinterpret_cast<uintptr_t>(base);
+  const size_t new_size = RoundUp(offset + size, kPageSize);
+  if (new_size >= h->map_size) return true;  // within the last page already
+  // The tail of the mapping only: the kernel trims the region in place, with
+  // no new region to make, and the header in the first page stays.
+  OsUnmap(base + new_size, h->map_size - new_size);
+  const size_t old_usable = h->usable;
+  h->map_size = new_size;
+  h->usable = new_size - offset;
+  g_live_bytes.fetch_sub(old_usable - h->usable, std::memory_order_relaxed);
+  return true;
+}
+
 size_t LargeDrainCache() {
   CachedSpan spans[kCacheSlots];
   size_t n;

@@ -51,6 +51,12 @@ void LargeFree(LargeHeader* h);
 // cache holds a mapping that fits (its pages are in already), the object is
 // aligned to 2 MiB or more, or the kernel refused. The object is then as it was.
 void* LargeGrow(LargeHeader* h, size_t size);
+// Gives the pages of the object `h` heads beyond its first `size` bytes (fewer
+// than it holds now, more than kMaxSlabSize) back to the kernel, for realloc:
+// the object stays where it is, its contents up to `size` untouched. False,
+// with nothing changed, for an object aligned to 2 MiB or more (the caller
+// copies).
+bool LargeShrink(LargeHeader* h, size_t size);
 
 // Unmaps every cached mapping; returns how many.
 size_t LargeDrainCache();

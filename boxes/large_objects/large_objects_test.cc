@@ -178,6 +178,38 @@ int ReallocGrow() {
   return 0;
 }
 
+// realloc of a 64 MiB object to 4 MiB, then to 100 KiB: whether the first
+// stayed in place, what it took off hakmem's mappings, and whether the
+// contents survived both.
+int ReallocShrink() {
+  constexpr size_t kFrom = size_t{64} << 20, kTo = size_t{4} << 20, kSmall = size_t{100} << 10;
+  char* p = static_cast<char*>(hak_malloc(kFrom));
+  if (p == nullptr) return 1;
+  for (size_t i = 0; i < kFrom; i += 512) p[i] = static_cast<char>(i >> 9);
+  const size_t mapped_before = MappedBytes();
+  char* q = static_cast<char*>(hak_realloc(p, kTo));
+  const size_t mapped_after = MappedBytes();
+  if (q == nullptr) return 1;
+  size_t wrong = 0;
+  for (size_t i = 0; i < kTo; i += 512) wrong += q[i] != static_cast<char>(i >> 9);
+  const size_t usable = hak_usable_size(q);
+  q[usable - 1] = 1;  // all of it still mapped
+  char* r = static_cast<char*>(hak_realloc(q, kSmall));
+  if (r == nullptr) return 1;
+  for (size_t i = 0; i < kSmall; i += 512) wrong += r[i] != static_cast<char>(i >> 9);
+  const size_t problems = hak_heap_check();
+  hak_free(r);
+  hak_heap_info info;
+  hak_heap_info_get(&info);
+  std::printf("in_place=%d\n", q == p ? 1 : 0);
+  std::printf("unmapped_kib=%zd\n", static_cast<ssize_t>(mapped_before - mapped_after) / 1024);
+  std::printf("usable_kib=%zu\n", usable >> 10);
+  std::printf("wrong_bytes=%zu\n", wrong);
+  std::printf("heap_problems=%zu\n", problems);
+  std::printf("large_live_after_free=%zu\n", info.large_live);
+  return 0;
+}
+
 // realloc of a 4 MiB object to 40 MiB while a freed 48 MiB mapping waits in
 // the cache (64 MiB budget): what the realloc adds to hakmem's mappings.
 int ReallocIntoTheCache() {
@@ -425,6 +457,18 @@ TEST(LargeObjectsTest, ReallocGrowsALargeObjectWithoutACopy) {
   EXPECT_EQ(NumberOf(r.out, "mapped_kib_on_realloc"), 60u * 1024) << r.Describe();
 }
 
+TEST(LargeObjectsTest, ReallocShrinksALargeObjectInPlace) {
+  const ChildResult r = RunSelf("realloc_shrink", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "in_place"), 1u) << r.Describe();
+  // Its last 60 MiB unmapped (the header page and 4 MiB stay), not copied.
+  EXPECT_EQ(NumberOf(r.out, "unmapped_kib"), 60u * 1024) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "usable_kib"), 4u * 1024) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "wrong_bytes"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "heap_problems"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "large_live_after_free"), 0u) << "100 KiB moved to a slab\n" << r.Describe();
+}
+
 TEST(LargeObjectsTest, ReallocPrefersAWarmCachedMappingToGrowingInPlace) {
   const ChildResult r = RunSelf("realloc_into_the_cache", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
@@ -451,6 +495,7 @@ int main(int argc, char** argv) {
                                          {"small_miss_then_large_again", SmallMissThenLargeAgain},
                                          {"realloc_grow", ReallocGrow},
                                          {"realloc_grow_many", ReallocGrowMany},
+                                         {"realloc_shrink", ReallocShrink},
                                          {"realloc_into_the_cache", ReallocIntoTheCache},
                                          {"miss_then_both_again", MissThenBothAgain},
                                          {"forty_again", FortyAgain},
