@@ -154,19 +154,29 @@ int FortyAgain() {
   return 0;
 }
 
+// One byte in 512 marked with its position, to see that a move or a shrink
+// kept the contents.
+void MarkEvery512(char* p, size_t n) {
+  for (size_t i = 0; i < n; i += 512) p[i] = static_cast<char>(i >> 9);
+}
+size_t WrongMarks(const char* p, size_t n) {
+  size_t wrong = 0;
+  for (size_t i = 0; i < n; i += 512) wrong += p[i] != static_cast<char>(i >> 9);
+  return wrong;
+}
+
 // realloc of a 4 MiB object to 64 MiB: what it adds to hakmem's mappings, and
 // whether the contents came along.
 int ReallocGrow() {
   constexpr size_t kFrom = size_t{4} << 20, kTo = size_t{64} << 20;
   char* p = static_cast<char*>(hak_malloc(kFrom));
   if (p == nullptr) return 1;
-  for (size_t i = 0; i < kFrom; i += 512) p[i] = static_cast<char>(i >> 9);
+  MarkEvery512(p, kFrom);
   const size_t mapped_before = MappedBytes();
   char* q = static_cast<char*>(hak_realloc(p, kTo));
   const size_t mapped_after = MappedBytes();
   if (q == nullptr) return 1;
-  size_t wrong = 0;
-  for (size_t i = 0; i < kFrom; i += 512) wrong += q[i] != static_cast<char>(i >> 9);
+  const size_t wrong = WrongMarks(q, kFrom);
   q[kTo - 1] = 1;
   const size_t usable = hak_usable_size(q);
   hak_free(q);
@@ -185,18 +195,17 @@ int ReallocShrink() {
   constexpr size_t kFrom = size_t{64} << 20, kTo = size_t{4} << 20, kSmall = size_t{100} << 10;
   char* p = static_cast<char*>(hak_malloc(kFrom));
   if (p == nullptr) return 1;
-  for (size_t i = 0; i < kFrom; i += 512) p[i] = static_cast<char>(i >> 9);
+  MarkEvery512(p, kFrom);
   const size_t mapped_before = MappedBytes();
   char* q = static_cast<char*>(hak_realloc(p, kTo));
   const size_t mapped_after = MappedBytes();
   if (q == nullptr) return 1;
-  size_t wrong = 0;
-  for (size_t i = 0; i < kTo; i += 512) wrong += q[i] != static_cast<char>(i >> 9);
+  size_t wrong = WrongMarks(q, kTo);
   const size_t usable = hak_usable_size(q);
   q[usable - 1] = 1;  // all of it still mapped
   char* r = static_cast<char*>(hak_realloc(q, kSmall));
   if (r == nullptr) return 1;
-  for (size_t i = 0; i < kSmall; i += 512) wrong += r[i] != static_cast<char>(i >> 9);
+  wrong += WrongMarks(r, kSmall);
   const size_t problems = hak_heap_check();
   hak_free(r);
   hak_heap_info info;
