@@ -165,25 +165,40 @@ size_t WrongMarks(const char* p, size_t n) {
   return wrong;
 }
 
+// An object of `from` bytes, marked, reallocated to `to` bytes: where it went,
+// what the realloc added to hakmem's mappings (negative: took off), and the
+// marks it lost.
+struct Resized {
+  char* before;
+  char* after;  // nullptr: realloc failed
+  ssize_t mapped_kib;
+  size_t wrong;
+};
+Resized ReallocMarked(size_t from, size_t to) {
+  Resized r{static_cast<char*>(hak_malloc(from)), nullptr, 0, 0};
+  if (r.before == nullptr) return r;
+  MarkEvery512(r.before, from);
+  const size_t mapped_before = MappedBytes();
+  r.after = static_cast<char*>(hak_realloc(r.before, to));
+  r.mapped_kib = static_cast<ssize_t>(MappedBytes() - mapped_before) / 1024;
+  if (r.after != nullptr) r.wrong = WrongMarks(r.after, from < to ? from : to);
+  return r;
+}
+
 // realloc of a 4 MiB object to 64 MiB: what it adds to hakmem's mappings, and
 // whether the contents came along.
 int ReallocGrow() {
-  constexpr size_t kFrom = size_t{4} << 20, kTo = size_t{64} << 20;
-  char* p = static_cast<char*>(hak_malloc(kFrom));
-  if (p == nullptr) return 1;
-  MarkEvery512(p, kFrom);
-  const size_t mapped_before = MappedBytes();
-  char* q = static_cast<char*>(hak_realloc(p, kTo));
-  const size_t mapped_after = MappedBytes();
+  constexpr size_t kTo = size_t{64} << 20;
+  const Resized r = ReallocMarked(size_t{4} << 20, kTo);
+  char* q = r.after;
   if (q == nullptr) return 1;
-  const size_t wrong = WrongMarks(q, kFrom);
   q[kTo - 1] = 1;
   const size_t usable = hak_usable_size(q);
   hak_free(q);
   // 64 MiB and a page mapped for the object, less its old 4 MiB and a page
   // unless those stayed (a copy leaves them in the cache).
-  std::printf("mapped_kib_on_realloc=%zu\n", (mapped_after - mapped_before) >> 10);
-  std::printf("wrong_bytes=%zu\n", wrong);
+  std::printf("mapped_kib_on_realloc=%zd\n", r.mapped_kib);
+  std::printf("wrong_bytes=%zu\n", r.wrong);
   std::printf("usable_at_least_asked=%d\n", usable >= kTo ? 1 : 0);
   return 0;
 }
@@ -192,15 +207,11 @@ int ReallocGrow() {
 // stayed in place, what it took off hakmem's mappings, and whether the
 // contents survived both.
 int ReallocShrink() {
-  constexpr size_t kFrom = size_t{64} << 20, kTo = size_t{4} << 20, kSmall = size_t{100} << 10;
-  char* p = static_cast<char*>(hak_malloc(kFrom));
-  if (p == nullptr) return 1;
-  MarkEvery512(p, kFrom);
-  const size_t mapped_before = MappedBytes();
-  char* q = static_cast<char*>(hak_realloc(p, kTo));
-  const size_t mapped_after = MappedBytes();
+  constexpr size_t kSmall = size_t{100} << 10;
+  const Resized shrunk = ReallocMarked(size_t{64} << 20, size_t{4} << 20);
+  char* q = shrunk.after;
   if (q == nullptr) return 1;
-  size_t wrong = WrongMarks(q, kTo);
+  size_t wrong = shrunk.wrong;
   const size_t usable = hak_usable_size(q);
   q[usable - 1] = 1;  // all of it still mapped
   char* r = static_cast<char*>(hak_realloc(q, kSmall));
@@ -210,8 +221,8 @@ int ReallocShrink() {
   hak_free(r);
   hak_heap_info info;
   hak_heap_info_get(&info);
-  std::printf("in_place=%d\n", q == p ? 1 : 0);
-  std::printf("unmapped_kib=%zd\n", static_cast<ssize_t>(mapped_before - mapped_after) / 1024);
+  std::printf("in_place=%d\n", q == shrunk.before ? 1 : 0);
+  std::printf("unmapped_kib=%zd\n", -shrunk.mapped_kib);
   std::printf("usable_kib=%zu\n", usable >> 10);
   std::printf("wrong_bytes=%zu\n", wrong);
   std::printf("heap_problems=%zu\n", problems);
@@ -392,39 +403,30 @@ const std::vector<std::string> kCacheOn = {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE
 const std::vector<std::string> kCacheWithDecay = {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=64",
                                                   "HAKMEM_LARGE_CACHE_DECAY_MS=20"};
 
-TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextLargeObject) {
-  const ChildResult r = RunSelf("idle_then_large", kCacheWithDecay);
-  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
-  EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 1u) << "the idle 1 MiB mapping, unmapped\n" << r.Describe();
-}
-
-TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextLargeFree) {
-  const ChildResult r = RunSelf("idle_then_free", kCacheWithDecay);
-  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
-  EXPECT_GE(NumberOf(r.out, "munmap_on_other"), 1u) << r.Describe();
-  EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 1u) << "the idle 1 MiB mapping, unmapped\n" << r.Describe();
-}
-
-TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextSmallRefill) {
-  const ChildResult r = RunSelf("idle_then_small", kCacheWithDecay);
-  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
-  EXPECT_GE(NumberOf(r.out, "munmap_on_other"), 1u) << "by the small objects' refill\n" << r.Describe();
-  EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 1u) << r.Describe();
-}
-
-// The same children with the decay off: each keeps the mapping.
-TEST(LargeObjectsTest, WithoutADecayAnIdleMappingStays) {
-  for (const char* mode : {"idle_then_large", "idle_then_small", "idle_then_free"}) {
-    const ChildResult r = RunSelf(mode, kCacheOn);
+// The idle children: what comes after the wait (a large allocation that
+// misses, a large free, a small refill) lets go of the idle mapping when the
+// decay is on, and keeps it when it is off. A large allocation may trim an
+// over-sized mapping, so only the others' own unmaps are counted.
+void ExpectIdleMappingsGoOnlyWithTheDecay(bool decay) {
+  for (const char* mode : {"idle_then_large", "idle_then_free", "idle_then_small"}) {
+    const ChildResult r = RunSelf(mode, decay ? kCacheWithDecay : kCacheOn);
     ASSERT_TRUE(r.ExitedWith(0)) << mode << "\n" << r.Describe();
-    EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 0u) << mode << "\n" << r.Describe();
-    // (A large allocation may trim an over-sized mapping: only the others
-    // must unmap nothing.)
-    if (std::string(mode) != "idle_then_large") {
+    EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), decay ? 1u : 0u) << mode << ": the idle 1 MiB mapping\n"
+                                                                 << r.Describe();
+    if (std::string(mode) == "idle_then_large") continue;
+    if (decay) {
+      EXPECT_GE(NumberOf(r.out, "munmap_on_other"), 1u) << mode << "\n" << r.Describe();
+    } else {
       EXPECT_EQ(NumberOf(r.out, "munmap_on_other"), 0u) << mode << "\n" << r.Describe();
     }
   }
 }
+
+TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextLargeMissFreeOrSmallRefill) {
+  ExpectIdleMappingsGoOnlyWithTheDecay(true);
+}
+
+TEST(LargeObjectsTest, WithoutADecayAnIdleMappingStays) { ExpectIdleMappingsGoOnlyWithTheDecay(false); }
 
 TEST(LargeObjectsTest, AMissUnmapsTheCachedMappingsTooSmallForIt) {
   const ChildResult r = RunSelf("grow_past_the_cache", kCacheOn);
