@@ -71,8 +71,8 @@ size_t LargeDrainCache();
 // the decay is off. Written under the cache's lock.
 extern std::atomic<uint64_t> g_large_cache_next_expiry_ms;
 void LargeCacheTickSlow();
-// Unmaps what the decay is due to. One relaxed load while the cache is empty; reads the clock only when
-// something is cached.
+// Unmaps what the decay is due to. One relaxed load while the cache is empty;
+// reads the clock only when something is cached.
 inline void LargeCacheTick() {
   if (g_large_cache_next_expiry_ms.load(std::memory_order_relaxed) != 0) LargeCacheTickSlow();
 }
