@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "boxes/env_gates/env_gates.h"
+#include "boxes/large_objects/large_cache.h"
 #include "boxes/os_memory/os_memory.h"
 #include "boxes/release_policy/release_policy.h"
 #include "boxes/spinlock/spinlock.h"
@@ -23,20 +24,29 @@ namespace {
 // header; larger ones start the object on a chunk and put the header below it.
 constexpr size_t kMaxInChunkAlignment = kChunkSize / 2;
 
-struct CachedSpan {
-  void* base;
-  size_t size;
-  bool zeroed;
-  uint64_t cached_at_ms;  // when it was freed to the cache (a coarse clock)
-};
-constexpr size_t kCacheSlots = 64;
-
 SpinLock g_lock;
-CachedSpan g_cache[kCacheSlots];
-size_t g_cache_count = 0;
-size_t g_cache_bytes = 0;
+// At most LargeCacheIndex::kCapacity mappings, whatever the budget: each is a
+// region of the process's address space, and the kernel limits how many there
+// are. Constant-initialised: malloc may run before any constructor.
+constinit LargeCacheIndex g_cache;
 std::atomic<size_t> g_live_count{0};
 std::atomic<size_t> g_live_bytes{0};
+// The live objects' mappings, header pages included, and the most they ever
+// came to: what the cache's limit is reckoned in (PutCached).
+std::atomic<size_t> g_live_mapped{0};
+std::atomic<size_t> g_peak_live_mapped{0};
+
+void AddLive(size_t usable, size_t mapped) {
+  g_live_bytes.fetch_add(usable, std::memory_order_relaxed);
+  const size_t live = g_live_mapped.fetch_add(mapped, std::memory_order_relaxed) + mapped;
+  size_t peak = g_peak_live_mapped.load(std::memory_order_relaxed);
+  while (live > peak && !g_peak_live_mapped.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  }
+}
+void SubtractLive(size_t usable, size_t mapped) {
+  g_live_bytes.fetch_sub(usable, std::memory_order_relaxed);
+  g_live_mapped.fetch_sub(mapped, std::memory_order_relaxed);
+}
 
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
@@ -45,42 +55,17 @@ bool WithinAddressSpace(size_t size, size_t offset) {
   return size <= (size_t{1} << kAddressBits) - offset - kChunkSize;
 }
 
-// A cached mapping of `cached` bytes serves requests of half that up to all.
-bool Fits(size_t cached, size_t size) { return cached >= size && cached / 2 <= size; }
-
 void Unmap(void* base, size_t size) {
   ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
   OsUnmap(base, size);
 }
 
-// The cache, kept in order of size (smallest first), so that a request finds
-// its mapping by binary search: a scan of every slot with a compare per slot
-// that goes either way took most of a large allocation's time once the cache
-// held dozens of mappings (docs/PERFORMANCE.md, experiment 71).
-
-// The first slot whose mapping is at least `size` bytes (g_cache_count if
-// none). Caller holds g_lock.
-size_t FirstAtLeast(size_t size) {
-  size_t lo = 0, hi = g_cache_count;
-  while (lo < hi) {
-    const size_t mid = (lo + hi) / 2;
-    if (g_cache[mid].size < size) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
-}
-
-// Takes slot `i` out, keeping the order. Caller holds g_lock.
-CachedSpan RemoveAt(size_t i) {
-  const CachedSpan span = g_cache[i];
-  memmove(&g_cache[i], &g_cache[i + 1], (g_cache_count - i - 1) * sizeof(CachedSpan));
-  --g_cache_count;
-  g_cache_bytes -= span.size;
-  if (g_cache_count == 0) g_large_cache_next_expiry_ms.store(0, std::memory_order_relaxed);
-  return span;
+// Sets when the decay is next due from the oldest cached mapping. Caller holds
+// g_lock.
+void UpdateNextExpiryLocked() {
+  const uint64_t decay = GlobalGates().large_cache_decay_ms;
+  const uint64_t due = decay != 0 && g_cache.count() != 0 ? g_cache.OldestCachedAtMs() + decay : 0;
+  g_large_cache_next_expiry_ms.store(due, std::memory_order_relaxed);
 }
 
 // A cached mapping of at least `size` bytes and at most twice that: the
@@ -91,22 +76,18 @@ CachedSpan RemoveAt(size_t i) {
 // that only a much smaller request could take. One per miss, so that a program
 // whose large sizes vary keeps most of its cache (letting go of every smaller
 // mapping made such a mix a third slower, docs/PERFORMANCE.md, experiment 69).
-bool TakeCached(size_t size, CachedSpan* out, CachedSpan* stale) {
+bool TakeCached(size_t size, CachedMapping* out, CachedMapping* stale) {
   SpinLockHolder hold(g_lock);
-  const size_t first = FirstAtLeast(size);
-  if (first < g_cache_count && Fits(g_cache[first].size, size)) {
-    *out = RemoveAt(first);
-    return true;
-  }
-  if (g_cache_count != 0 && g_cache[0].size < size / 2) *stale = RemoveAt(0);
-  return false;
+  const bool hit = g_cache.TakeFit(size, out);
+  if (!hit) g_cache.TakeSmallestUnder(size / 2, stale);
+  UpdateNextExpiryLocked();
+  return hit;
 }
 
 // Whether TakeCached(size) would find a mapping (it may be gone by then).
 bool CacheCouldServe(size_t size) {
   SpinLockHolder hold(g_lock);
-  const size_t first = FirstAtLeast(size);
-  return first < g_cache_count && Fits(g_cache[first].size, size);
+  return g_cache.HasFit(size);
 }
 
 // Milliseconds on a clock that only moves forward. The coarse clock is a
@@ -118,66 +99,59 @@ uint64_t NowMs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
-// Takes out the cached mappings freed at or before `cutoff_ms` into `out` and
-// sets the next expiry from those that stay. Caller holds g_lock.
-size_t TakeExpiredLocked(uint64_t cutoff_ms, uint64_t decay_ms, CachedSpan* out) {
-  size_t n = 0;
-  size_t kept = 0;
-  uint64_t oldest_kept = UINT64_MAX;
-  for (size_t i = 0; i < g_cache_count; ++i) {
-    const CachedSpan& span = g_cache[i];
-    if (span.cached_at_ms <= cutoff_ms) {
-      out[n++] = span;
-      g_cache_bytes -= span.size;
-      continue;
-    }
-    if (span.cached_at_ms < oldest_kept) oldest_kept = span.cached_at_ms;
-    g_cache[kept++] = span;  // in order still
-  }
-  g_cache_count = kept;
-  g_large_cache_next_expiry_ms.store(oldest_kept == UINT64_MAX ? 0 : oldest_kept + decay_ms, std::memory_order_relaxed);
-  return n;
-}
-
 // Keeps the mapping for reuse when the policy allows, as freed at `now_ms`;
 // false: caller unmaps.
 bool PutCached(void* base, size_t size, uint64_t now_ms) {
   const Gates& g = GlobalGates();
   const size_t budget = g.large_cache_mb << 20;
   if (size > budget) return false;  // before any madvise that would be wasted
+  // Beyond the budget, the cache may hold what keeps the program's large
+  // objects, live and cached, within the most it ever had live: threads that
+  // free large objects in bursts find them again, and caching never takes
+  // the footprint above a peak the program reached on its own (and lasts at
+  // most the decay time).
+  const size_t live = g_live_mapped.load(std::memory_order_relaxed);
+  const size_t peak = g_peak_live_mapped.load(std::memory_order_relaxed);
+  const size_t limit = peak > live && peak - live > budget ? peak - live : budget;
   bool zeroed = false;
   if (LeanOverTarget()) {
     if (g.lean_decommit == Decommit::kNone) return false;
     zeroed = OsDecommit(base, size, g.lean_decommit);
   }
   SpinLockHolder hold(g_lock);
-  // Only what fits is kept; older spans are not evicted for it.
-  if (g_cache_count == kCacheSlots || g_cache_bytes + size > budget) return false;
-  const size_t at = FirstAtLeast(size);
-  memmove(&g_cache[at + 1], &g_cache[at], (g_cache_count - at) * sizeof(CachedSpan));
-  g_cache[at] = CachedSpan{base, size, zeroed, now_ms};
-  ++g_cache_count;
-  g_cache_bytes += size;
-  if (g.large_cache_decay_ms != 0 && g_large_cache_next_expiry_ms.load(std::memory_order_relaxed) == 0) {
-    g_large_cache_next_expiry_ms.store(now_ms + g.large_cache_decay_ms, std::memory_order_relaxed);
-  }
+  // Only what fits is kept; older mappings are not evicted for it.
+  if (g_cache.bytes() + size > limit || !g_cache.Insert(CachedMapping{base, size, zeroed}, now_ms)) return false;
+  if (g_cache.count() == 1) UpdateNextExpiryLocked();
   return true;
 }
 
-// Unmaps the cached mappings unused for the decay time at `now_ms`; returns
-// how many.
-size_t ReleaseExpired(uint64_t now_ms) {
+// Unmaps the cached mappings cached at or before `cutoff_ms`, a batch at a
+// time (the lock is not held while the kernel unmaps); returns how many.
+size_t UnmapCachedAtOrBefore(uint64_t cutoff_ms) {
+  constexpr size_t kBatch = 64;
+  CachedMapping batch[kBatch];
+  size_t total = 0;
+  for (size_t n = kBatch; n == kBatch;) {
+    {
+      SpinLockHolder hold(g_lock);
+      n = g_cache.TakeCachedAtOrBefore(cutoff_ms, batch, kBatch);
+      UpdateNextExpiryLocked();
+    }
+    for (size_t i = 0; i < n; ++i) Unmap(batch[i].base, batch[i].size);
+    total += n;
+  }
+  return total;
+}
+
+// Unmaps the cached mappings unused for the decay time at `now_ms`.
+void ReleaseExpired(uint64_t now_ms) {
   const uint64_t decay = GlobalGates().large_cache_decay_ms;
-  CachedSpan expired[kCacheSlots];
-  size_t n;
   {
     SpinLockHolder hold(g_lock);
     const uint64_t due = g_large_cache_next_expiry_ms.load(std::memory_order_relaxed);
-    if (due == 0 || now_ms < due) return 0;  // another thread was first
-    n = TakeExpiredLocked(now_ms - decay, decay, expired);
+    if (due == 0 || now_ms < due) return;  // another thread was first
   }
-  for (size_t i = 0; i < n; ++i) Unmap(expired[i].base, expired[i].size);
-  return n;
+  UnmapCachedAtOrBefore(now_ms - decay);
 }
 
 }  // namespace
@@ -191,8 +165,8 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
     return nullptr;
   }
   const size_t map_size = RoundUp(offset + size, kPageSize);
-  CachedSpan span{nullptr, 0, true, 0};
-  CachedSpan stale{nullptr, 0, false, 0};
+  CachedMapping span{nullptr, 0, true};
+  CachedMapping stale;
   if (huge_aligned || !TakeCached(map_size, &span, &stale)) {
     // Before the new map, for a lower peak: what the miss lets go of, and what
     // the decay does (the clock is read on misses only, which map anyway).
@@ -225,7 +199,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   }
   if (zero && !span.zeroed) memset(user, 0, h->usable);
   g_live_count.fetch_add(1, std::memory_order_relaxed);
-  g_live_bytes.fetch_add(h->usable, std::memory_order_relaxed);
+  AddLive(h->usable, span.size);
   return user;
 }
 
@@ -248,7 +222,7 @@ void LargeFree(LargeHeader* h) {
   const size_t size = h->map_size;
   const uintptr_t user = reinterpret_cast<uintptr_t>(h->user);
   g_live_count.fetch_sub(1, std::memory_order_relaxed);
-  g_live_bytes.fetch_sub(h->usable, std::memory_order_relaxed);
+  SubtractLive(h->usable, size);
   h->magic = 0;  // a second free of the same pointer is recognised as invalid
   if ((user & kChunkMask) == 0) {
     ChunkMapClear(g_huge_aligned_map, user);
@@ -296,7 +270,7 @@ void* LargeGrow(LargeHeader* h, size_t size) {
   }
   h->map_size = new_size;
   h->usable = new_size - offset;
-  g_live_bytes.fetch_add(h->usable - old_usable, std::memory_order_relaxed);
+  AddLive(h->usable - old_usable, new_size - old_size);
   return h->user;
 }
 
@@ -310,27 +284,13 @@ bool LargeShrink(LargeHeader* h, size_t size) {
   // The tail of the mapping only: the kernel trims the region in place, with
   // no new region to make, and the header in the first page stays.
   OsUnmap(base + new_size, h->map_size - new_size);
-  const size_t old_usable = h->usable;
+  SubtractLive(h->map_size - new_size, h->map_size - new_size);
   h->map_size = new_size;
   h->usable = new_size - offset;
-  g_live_bytes.fetch_sub(old_usable - h->usable, std::memory_order_relaxed);
   return true;
 }
 
-size_t LargeDrainCache() {
-  CachedSpan spans[kCacheSlots];
-  size_t n;
-  {
-    SpinLockHolder hold(g_lock);
-    n = g_cache_count;
-    memcpy(spans, g_cache, n * sizeof(CachedSpan));
-    g_cache_count = 0;
-    g_cache_bytes = 0;
-    g_large_cache_next_expiry_ms.store(0, std::memory_order_relaxed);
-  }
-  for (size_t i = 0; i < n; ++i) Unmap(spans[i].base, spans[i].size);
-  return n;
-}
+size_t LargeDrainCache() { return UnmapCachedAtOrBefore(UINT64_MAX); }
 
 void LargeCacheTickSlow() {
   const uint64_t due = g_large_cache_next_expiry_ms.load(std::memory_order_relaxed);

@@ -133,11 +133,10 @@ int MissThenBothAgain() {
   return 0;
 }
 
-// 40 objects of 1 MiB freed, then 40 asked for again: how many needed a
-// mapping of their own.
-int FortyAgain() {
-  constexpr int kCount = 40;
-  void* blocks[kCount];
+// `count` objects of 1 MiB freed, then as many asked for again: how many
+// needed a mapping of their own.
+int FreedAndAskedForAgain(int count) {
+  std::vector<void*> blocks(static_cast<size_t>(count));
   for (void*& p : blocks) {
     p = hak_malloc(size_t{1} << 20);
     if (p == nullptr) return 1;
@@ -153,6 +152,7 @@ int FortyAgain() {
   std::printf("mmap_on_again=%llu\n", static_cast<unsigned long long>(after.mmap_calls - before.mmap_calls));
   return 0;
 }
+int FortyAgain() { return FreedAndAskedForAgain(40); }
 
 // One byte in 512 marked with its position, to see that a move or a shrink
 // kept the contents.
@@ -454,6 +454,15 @@ TEST(LargeObjectsTest, AMissLetsGoOfOnlyTheSmallestMappingUnderHalfItsSize) {
 
 TEST(LargeObjectsTest, TheCacheKeepsFortyMappingsWithinItsBudget) {
   const ChildResult r = RunSelf("forty_again", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 0u) << r.Describe();
+}
+
+// Beyond its budget the cache keeps what stays within the program's peak:
+// 40 MiB freed at once with an 8 MiB budget all come back.
+TEST(LargeObjectsTest, ABurstOfFreesBeyondTheBudgetIsKeptWithinThePeak) {
+  const ChildResult r = RunSelf("forty_again", {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=8",
+                                                "HAKMEM_LARGE_CACHE_DECAY_MS=0"});
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
   EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 0u) << r.Describe();
 }
