@@ -68,9 +68,9 @@ void UpdateNextExpiryLocked() {
   g_large_cache_next_expiry_ms.store(due, std::memory_order_relaxed);
 }
 
-// A cached mapping of at least `size` bytes and at most twice that: the
-// smallest such. A miss also takes out the smallest cached mapping if it is
-// under half of `size`, into *stale for the caller to unmap: a buffer that
+// A cached mapping of at least `size` bytes and at most twice that (within a
+// quarter of the smallest such). A miss also takes out a smallest cached
+// mapping if it is under half of `size`, into *stale for the caller to unmap: a buffer that
 // grows (a vector, a hash table's resizes) frees each old copy to the cache
 // and then asks for more than any of them, and kept they would hold memory
 // that only a much smaller request could take. One per miss, so that a program
