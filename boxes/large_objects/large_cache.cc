@@ -87,7 +87,7 @@ bool LargeCacheIndex::TakeSmallestUnder(size_t limit, CachedMapping* out) {
   return true;
 }
 
-void LargeCacheIndex::UnlinkFromBucket(LargeCacheNode* node) {
+void LargeCacheIndex::UnlinkFromBucketAndFree(LargeCacheNode* node) {
   const uint32_t bucket = node->bucket;
   if (node->prev_in_bucket != nullptr) {
     node->prev_in_bucket->next_in_bucket = node->next_in_bucket;
@@ -114,12 +114,12 @@ CachedMapping LargeCacheIndex::Remove(LargeCacheNode* node) {
   } else {
     oldest_ = node->newer;
   }
-  UnlinkFromBucket(node);  // last: the entry is free after it
+  UnlinkFromBucketAndFree(node);  // last: the entry is free after it
   return mapping;
 }
 
 size_t LargeCacheIndex::TakeCachedAtOrBefore(uint64_t cutoff_ms, CachedMapping* out, size_t max) {
-  // Entries go in newest first, so the ones due are the oldest run. (Threads
+  // Entries join at the newest end, so the ones due are the oldest run. (Threads
   // read the clock before they lock: an entry may be a tick older than the one
   // before it, and waits for that one.)
   size_t n = 0;

@@ -24,6 +24,7 @@ struct CachedMapping {
   bool zeroed = false;  // its pages were given back: they read as zero
 };
 
+// One cached mapping's entry, in its size bucket's list and in the age list.
 struct LargeCacheNode {
   LargeCacheNode* prev_in_bucket;
   LargeCacheNode* next_in_bucket;
@@ -33,7 +34,6 @@ struct LargeCacheNode {
   uint64_t cached_at_ms;
   uint32_t bucket;
 };
-
 
 class LargeCacheIndex {
  public:
@@ -79,7 +79,9 @@ class LargeCacheIndex {
   uint32_t NonEmptyFrom(uint32_t bucket) const;
   // The entry TakeFit(size) takes, or nullptr.
   LargeCacheNode* FindFit(size_t size) const;
-  void UnlinkFromBucket(LargeCacheNode* node);
+  // Takes the entry out of its bucket's list and frees it (the age list is
+  // the caller's).
+  void UnlinkFromBucketAndFree(LargeCacheNode* node);
   CachedMapping Remove(LargeCacheNode* node);
 
   // Entries never used yet are nodes_[used_...]; released ones wait on
