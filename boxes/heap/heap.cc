@@ -421,8 +421,9 @@ uint32_t TakeFromPartialSpans(Heap* h, size_t cls, uint32_t want, bool may_carve
 }
 
 bool Refill(Heap* h, size_t cls) {
-  // The large-object cache's decay also runs here, so that mappings a program
-  // freed before it went on with small objects only do not stay for ever.
+  // The large-object cache's decay also runs on the small objects' slow paths
+  // (here and in HeapFlush), so that mappings a program freed before it went
+  // on with small objects only do not stay for ever.
   LargeCacheTick();
   const uint32_t want = h->cache.limits[cls] / 2;
   bool collected = false;
@@ -638,6 +639,7 @@ void HeapFlush(Heap* heap, size_t cls) {
   FlushBin(heap, cls, heap->cache.limits[cls] / 2);
   CachePush(tc, cls, newest);
   ReclaimAbandoned(false);
+  LargeCacheTick();
 }
 
 // The push writes the block's link, into a line the owner's core wrote last,

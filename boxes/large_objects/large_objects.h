@@ -63,7 +63,7 @@ size_t LargeDrainCache();
 
 // The cache's decay: a cached mapping unused for HAKMEM_LARGE_CACHE_DECAY_MS
 // is unmapped at the next large-object free or cache miss, or small-object
-// refill (LargeCacheTick), so that a program that stops using large objects
+// refill or flush (LargeCacheTick), so that a program that stops using large objects
 // still gets the memory back.
 //
 // When the oldest cached mapping will have been unused for the decay time

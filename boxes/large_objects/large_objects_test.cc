@@ -300,11 +300,17 @@ int ReallocGrowMany() {
 // kLarge allocates a 300 KiB large object (which the cached mapping neither
 // fits nor is small enough to be let go of for), kSmall small objects of a
 // class not used before (a refill), kFree frees a 300 KiB object allocated
-// before the wait. Then 1 MiB again: whether it needed a mapping of its own.
-enum class AfterIdle { kLarge, kSmall, kFree };
+// before the wait, kSmallFrees frees 2,000 small blocks allocated before the
+// wait (flushes). Then 1 MiB again: whether it needed a mapping of its own.
+enum class AfterIdle { kLarge, kSmall, kFree, kSmallFrees };
 int IdleThenAgain(AfterIdle next) {
   hak_free(hak_malloc(16));  // the thread's heap, made before the counting
   void* held = next == AfterIdle::kFree ? hak_malloc(size_t{300} << 10) : nullptr;
+  std::vector<void*> small_held(next == AfterIdle::kSmallFrees ? 2000 : 0);
+  for (void*& p : small_held) {
+    p = hak_malloc(64);
+    if (p == nullptr) return 1;
+  }
   void* a = hak_malloc(size_t{1} << 20);
   if (a == nullptr) return 1;
   static_cast<char*>(a)[0] = 1;
@@ -319,6 +325,7 @@ int IdleThenAgain(AfterIdle next) {
     if (other[i] == nullptr) return 1;
   }
   hak_free(held);
+  for (void* p : small_held) hak_free(p);
   const hak_os_counters after_other = Counters();
   void* again = hak_malloc(size_t{1} << 20);
   const hak_os_counters after_again = Counters();
@@ -334,6 +341,7 @@ int IdleThenAgain(AfterIdle next) {
 int IdleThenLarge() { return IdleThenAgain(AfterIdle::kLarge); }
 int IdleThenSmall() { return IdleThenAgain(AfterIdle::kSmall); }
 int IdleThenFree() { return IdleThenAgain(AfterIdle::kFree); }
+int IdleThenSmallFrees() { return IdleThenAgain(AfterIdle::kSmallFrees); }
 
 struct ChildRun {
   ChildResult child;
@@ -404,11 +412,11 @@ const std::vector<std::string> kCacheWithDecay = {"HAKMEM_SS_MEM_LEAN=0", "HAKME
                                                   "HAKMEM_LARGE_CACHE_DECAY_MS=20"};
 
 // The idle children: what comes after the wait (a large allocation that
-// misses, a large free, a small refill) lets go of the idle mapping when the
+// misses, a large free, a small refill, small frees that flush) lets go of the idle mapping when the
 // decay is on, and keeps it when it is off. A large allocation may trim an
 // over-sized mapping, so only the others' own unmaps are counted.
 void ExpectIdleMappingsGoOnlyWithTheDecay(bool decay) {
-  for (const char* mode : {"idle_then_large", "idle_then_free", "idle_then_small"}) {
+  for (const char* mode : {"idle_then_large", "idle_then_free", "idle_then_small", "idle_then_small_frees"}) {
     const ChildResult r = RunSelf(mode, decay ? kCacheWithDecay : kCacheOn);
     ASSERT_TRUE(r.ExitedWith(0)) << mode << "\n" << r.Describe();
     EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), decay ? 1u : 0u) << mode << ": the idle 1 MiB mapping\n"
@@ -422,7 +430,7 @@ void ExpectIdleMappingsGoOnlyWithTheDecay(bool decay) {
   }
 }
 
-TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextLargeMissFreeOrSmallRefill) {
+TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextLargeMissOrFreeOrSmallSlowPath) {
   ExpectIdleMappingsGoOnlyWithTheDecay(true);
 }
 
@@ -521,7 +529,8 @@ int main(int argc, char** argv) {
                                          {"forty_again", FortyAgain},
                                          {"idle_then_large", IdleThenLarge},
                                          {"idle_then_small", IdleThenSmall},
-                                         {"idle_then_free", IdleThenFree}});
+                                         {"idle_then_free", IdleThenFree},
+                                         {"idle_then_small_frees", IdleThenSmallFrees}});
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
