@@ -63,8 +63,8 @@ size_t LargeDrainCache();
 
 // The cache's decay: a cached mapping unused for HAKMEM_LARGE_CACHE_DECAY_MS
 // is unmapped at the next large-object free or cache miss, or small-object
-// refill or flush (LargeCacheTick), so that a program that stops using large objects
-// still gets the memory back.
+// refill or flush (LargeCacheTick), so that a program that stops using large
+// objects still gets the memory back.
 //
 // When the oldest cached mapping will have been unused for the decay time
 // (milliseconds on CLOCK_MONOTONIC_COARSE), or 0 while nothing is cached or
