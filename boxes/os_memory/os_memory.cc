@@ -59,22 +59,61 @@ void RawUnmap(void* addr, size_t size) {
   CountUnmapped(size);
 }
 
-// Where the last aligned mapping ended: the next one is tried right after it,
-// which usually yields an aligned region with a single mmap.
+// Aligned mappings are asked for in a region of their own, from 2 TiB up (as
+// mimalloc's aligned hints): the kernel places everything else top down from
+// below 128 TiB (executables near 85 TiB), so the address after the last hint
+// is free, and an aligned mapping costs one mmap instead of an over-sized one
+// and two munmaps trimming it (docs/PERFORMANCE.md, experiment 74). Each
+// process starts at its own place in the first 4 TiB of the region, on 2 MiB,
+// so that addresses stay unpredictable, and starts over past 30 TiB. Not under
+// AddressSanitizer or ThreadSanitizer, whose shadow memory and address rules
+// claim those addresses: there every aligned mapping is over-mapped.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kHintRegion = true;
+#else
+constexpr bool kHintRegion = true;
+#endif
+constexpr uintptr_t kHintRegionStart = uintptr_t{2} << 40;
+constexpr uintptr_t kHintRegionSpread = uintptr_t{4} << 40;
+constexpr uintptr_t kHintRegionEnd = uintptr_t{30} << 40;
+constexpr size_t kHintGranule = size_t{2} << 20;
+// Larger mappings are left where the kernel puts them: a hint for a huge one
+// would make a few known addresses likely to lie inside it.
+constexpr size_t kMaxHintedSize = size_t{1} << 30;
+
+// Where the next hint goes (0 before the first).
 std::atomic<uintptr_t> g_next_hint{0};
+
+// A per-process start: the addresses of this library's data and of the
+// caller's stack are randomised by the kernel (ASLR); mixed, they pick it.
+uintptr_t HintRegionFirst() {
+  uintptr_t local = 0;
+  uint64_t x = reinterpret_cast<uintptr_t>(&g_next_hint) ^ (reinterpret_cast<uintptr_t>(&local) << 17);
+  x *= 0x9E3779B97F4A7C15u;
+  x ^= x >> 31;
+  return kHintRegionStart + (x & (kHintRegionSpread - 1) & ~(kHintGranule - 1));
+}
+
+// Reserves [hint, hint + size) in the region for the caller.
+uintptr_t NextHint(size_t size, size_t alignment) {
+  uintptr_t next = g_next_hint.load(std::memory_order_relaxed);
+  for (;;) {
+    uintptr_t hint = next == 0 ? HintRegionFirst() : next;
+    hint = (hint + alignment - 1) & ~(alignment - 1);
+    if (hint + size > kHintRegionEnd) hint = (kHintRegionStart + alignment - 1) & ~(alignment - 1);
+    const uintptr_t end = (hint + size + kHintGranule - 1) & ~(kHintGranule - 1);
+    if (g_next_hint.compare_exchange_weak(next, end, std::memory_order_relaxed)) return hint;
+  }
+}
 
 }  // namespace
 
 void* OsMapAligned(size_t size, size_t alignment) {
-  const uintptr_t hint = g_next_hint.load(std::memory_order_relaxed);
-  if (hint != 0 && hint % alignment == 0) {
-    void* p = RawMap(reinterpret_cast<void*>(hint), size);
+  if (kHintRegion && size <= kMaxHintedSize && alignment <= kMaxHintedSize) {
+    void* p = RawMap(reinterpret_cast<void*>(NextHint(size, alignment)), size);
     if (p == nullptr) return nullptr;
-    if (reinterpret_cast<uintptr_t>(p) % alignment == 0) {
-      g_next_hint.store(reinterpret_cast<uintptr_t>(p) + size, std::memory_order_relaxed);
-      return p;
-    }
-    RawUnmap(p, size);
+    if (reinterpret_cast<uintptr_t>(p) % alignment == 0) return p;
+    RawUnmap(p, size);  // the hint was taken (a sanitizer's memory, a fixed mapping)
   }
   // Over-map and trim to the alignment.
   const size_t padded = size + alignment;
@@ -88,7 +127,6 @@ void* OsMapAligned(size_t size, size_t alignment) {
   char* aligned = reinterpret_cast<char*>(start);
   RawUnmap(raw, static_cast<size_t>(aligned - raw));
   RawUnmap(aligned + size, static_cast<size_t>(raw + padded - (aligned + size)));
-  g_next_hint.store(start + size, std::memory_order_relaxed);
   return aligned;
 }
 
@@ -98,10 +136,11 @@ bool OsGrowInPlace(void* addr, size_t old_size, size_t new_size) {
   const bool grown = !FaultInjectionShouldFailMap() && mremap(addr, old_size, new_size, 0) != MAP_FAILED;
   CountMapped(grown ? new_size - old_size : 0);
   if (!grown) return false;
-  // The next aligned mapping is tried after this one's new end, not inside it.
-  uintptr_t old_end = reinterpret_cast<uintptr_t>(addr) + old_size;
-  g_next_hint.compare_exchange_strong(old_end, reinterpret_cast<uintptr_t>(addr) + new_size,
-                                      std::memory_order_relaxed);
+  // The next hint goes after this mapping's new end, not inside it, when it
+  // was to follow the old one (hints are 2 MiB-granular).
+  uintptr_t old_end = (reinterpret_cast<uintptr_t>(addr) + old_size + kHintGranule - 1) & ~(kHintGranule - 1);
+  const uintptr_t new_end = (reinterpret_cast<uintptr_t>(addr) + new_size + kHintGranule - 1) & ~(kHintGranule - 1);
+  g_next_hint.compare_exchange_strong(old_end, new_end, std::memory_order_relaxed);
   return true;
 }
 

@@ -25,7 +25,9 @@ struct OsCounters {
 enum class Decommit { kNone, kDontNeed, kFree };
 
 // Maps `size` bytes (a multiple of kPageSize) aligned to `alignment` (a power of
-// two >= kPageSize). Returns nullptr on failure (errno set by the kernel).
+// two >= kPageSize): one mmap at a hint in the aligned mappings' own region,
+// or an over-sized mapping trimmed to the alignment when the hint is taken.
+// Returns nullptr on failure (errno set by the kernel).
 void* OsMapAligned(size_t size, size_t alignment);
 void OsUnmap(void* addr, size_t size);
 // Grows the mapping at `addr` from old_size to new_size bytes (multiples of

@@ -1,0 +1,104 @@
+// Aligned mappings: where they go and what they cost. In builds without
+// AddressSanitizer or ThreadSanitizer an aligned mapping is asked for at a
+// hint in a region of its own and costs one mmap; when the hint is taken, the
+// over-mapped fallback still gives an aligned mapping that leaves the taker's
+// memory alone.
+#include "boxes/os_memory/os_memory.h"
+
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "profiles/tests/child_process.h"
+
+namespace hakmem {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kHinted = false;
+#else
+constexpr bool kHinted = true;
+#endif
+
+constexpr size_t kMiB = size_t{1} << 20;
+
+bool Aligned(const void* p, size_t alignment) { return reinterpret_cast<uintptr_t>(p) % alignment == 0; }
+
+TEST(OsMemoryTest, AnAlignedMappingCostsOneMmap) {
+  struct Case {
+    size_t size, alignment;
+  };
+  for (const Case c : {Case{2 * kMiB, 2 * kMiB}, Case{kMiB + 4096, 2 * kMiB}, Case{6 * kMiB, 2 * kMiB},
+                       Case{kMiB, 8 * kMiB}, Case{64 * 1024, 4096}}) {
+    const OsCounters before = OsCountersSnapshot();
+    char* p = static_cast<char*>(OsMapAligned(c.size, c.alignment));
+    const OsCounters after = OsCountersSnapshot();
+    ASSERT_NE(p, nullptr) << c.size;
+    EXPECT_TRUE(Aligned(p, c.alignment)) << static_cast<void*>(p) << " for " << c.alignment;
+    p[0] = 1;
+    p[c.size - 1] = 1;
+    if (kHinted) {
+      EXPECT_EQ(after.mmap_calls - before.mmap_calls, 1u) << c.size << " aligned to " << c.alignment;
+      EXPECT_EQ(after.munmap_calls - before.munmap_calls, 0u) << c.size << " aligned to " << c.alignment;
+    }
+    OsUnmap(p, c.size);
+  }
+}
+
+// The next hint follows the last mapping (on 2 MiB): a mapping of the test's
+// own there makes the next aligned mapping fall back, without touching it.
+TEST(OsMemoryTest, ATakenHintFallsBackToAnAlignedMappingElsewhere) {
+  char* first = static_cast<char*>(OsMapAligned(2 * kMiB, 2 * kMiB));
+  ASSERT_NE(first, nullptr);
+  void* squat = mmap(first + 2 * kMiB, 2 * kMiB, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (squat == MAP_FAILED) GTEST_SKIP() << "the address after the first mapping was taken already";
+  memset(squat, 0x33, 2 * kMiB);
+  const OsCounters before = OsCountersSnapshot();
+  char* second = static_cast<char*>(OsMapAligned(2 * kMiB, 2 * kMiB));
+  const OsCounters after = OsCountersSnapshot();
+  ASSERT_NE(second, nullptr);
+  EXPECT_TRUE(Aligned(second, 2 * kMiB));
+  EXPECT_NE(second, squat);
+  memset(second, 0x44, 2 * kMiB);
+  const char* s = static_cast<const char*>(squat);
+  EXPECT_EQ(s[0], 0x33);
+  EXPECT_EQ(s[2 * kMiB - 1], 0x33);
+  if (kHinted) {
+    EXPECT_EQ(after.mmap_calls - before.mmap_calls, 2u) << "the hint, then the over-sized mapping";
+  }
+  munmap(squat, 2 * kMiB);
+  OsUnmap(second, 2 * kMiB);
+  OsUnmap(first, 2 * kMiB);
+}
+
+int PrintFirstMapping() {
+  void* p = OsMapAligned(2 * kMiB, 2 * kMiB);
+  if (p == nullptr) return 1;
+  std::printf("first=%p\n", p);
+  return 0;
+}
+
+// Each process starts its hints at a place of its own (from the addresses
+// ASLR gave it), so the allocator's addresses are not the same in every run.
+TEST(OsMemoryTest, ProcessesStartTheirHintsApart) {
+  if (!kHinted) GTEST_SKIP() << "no hints under this sanitizer";
+  const hakmem_test::ChildResult a = hakmem_test::RunSelf("print_first_mapping", {});
+  const hakmem_test::ChildResult b = hakmem_test::RunSelf("print_first_mapping", {});
+  ASSERT_TRUE(a.ExitedWith(0)) << a.Describe();
+  ASSERT_TRUE(b.ExitedWith(0)) << b.Describe();
+  EXPECT_NE(a.out, b.out) << "two processes: " << a.out << b.out;
+}
+
+}  // namespace
+}  // namespace hakmem
+
+int main(int argc, char** argv) {
+  hakmem_test::RunChildModeIfAsked(argc, argv, {{"print_first_mapping", hakmem::PrintFirstMapping}});
+  testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
