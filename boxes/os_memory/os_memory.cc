@@ -69,7 +69,7 @@ void RawUnmap(void* addr, size_t size) {
 // AddressSanitizer or ThreadSanitizer, whose shadow memory and address rules
 // claim those addresses: there every aligned mapping is over-mapped.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kHintRegion = true;
+constexpr bool kHintRegion = false;
 #else
 constexpr bool kHintRegion = true;
 #endif
