@@ -24,6 +24,9 @@ namespace {
 // header; larger ones start the object on a chunk and put the header below it.
 constexpr size_t kMaxInChunkAlignment = kChunkSize / 2;
 
+// How many budgets the cache may hold after a burst of frees (PutCached).
+constexpr size_t kBurstBudgets = 4;
+
 SpinLock g_lock;
 // At most LargeCacheIndex::kCapacity mappings, whatever the budget: each is a
 // region of the process's address space, and the kernel limits how many there
@@ -109,10 +112,14 @@ bool PutCached(void* base, size_t size, uint64_t now_ms) {
   // objects, live and cached, within the most it ever had live: threads that
   // free large objects in bursts find them again, and caching never takes
   // the footprint above a peak the program reached on its own (and lasts at
-  // most the decay time).
+  // most the decay time). Up to kBurstBudgets budgets, though: a program that
+  // frees gigabytes and then waits for something, with no allocation to run
+  // the decay, keeps no more than that.
   const size_t live = g_live_mapped.load(std::memory_order_relaxed);
   const size_t peak = g_peak_live_mapped.load(std::memory_order_relaxed);
-  const size_t limit = peak > live && peak - live > budget ? peak - live : budget;
+  const size_t freed_since_peak = peak > live ? peak - live : 0;
+  const size_t burst_cap = budget * kBurstBudgets;
+  const size_t limit = freed_since_peak < budget ? budget : freed_since_peak < burst_cap ? freed_since_peak : burst_cap;
   bool zeroed = false;
   if (LeanOverTarget()) {
     if (g.lean_decommit == Decommit::kNone) return false;
