@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -73,12 +74,13 @@ void UpdateNextExpiryLocked() {
 
 // A cached mapping of at least `size` bytes and at most twice that (within a
 // quarter of the smallest such). A miss also takes out a smallest cached
-// mapping if it is under half of `size`, into *stale for the caller to unmap: a buffer that
-// grows (a vector, a hash table's resizes) frees each old copy to the cache
-// and then asks for more than any of them, and kept they would hold memory
-// that only a much smaller request could take. One per miss, so that a program
-// whose large sizes vary keeps most of its cache (letting go of every smaller
-// mapping made such a mix a third slower, docs/PERFORMANCE.md, experiment 69).
+// mapping if it is under half of `size`, into *stale for the caller to unmap:
+// a buffer that grows (a vector, a hash table's resizes) frees each old copy
+// to the cache and then asks for more than any of them, and kept they would
+// hold memory that only a much smaller request could take. One per miss, so
+// that a program whose large sizes vary keeps most of its cache (letting go of
+// every smaller mapping made such a mix a third slower, docs/PERFORMANCE.md,
+// experiment 69).
 bool TakeCached(size_t size, CachedMapping* out, CachedMapping* stale) {
   SpinLockHolder hold(g_lock);
   const bool hit = g_cache.TakeFit(size, out);
@@ -118,8 +120,7 @@ bool PutCached(void* base, size_t size, uint64_t now_ms) {
   const size_t live = g_live_mapped.load(std::memory_order_relaxed);
   const size_t peak = g_peak_live_mapped.load(std::memory_order_relaxed);
   const size_t freed_since_peak = peak > live ? peak - live : 0;
-  const size_t burst_cap = budget * kBurstBudgets;
-  const size_t limit = freed_since_peak < budget ? budget : freed_since_peak < burst_cap ? freed_since_peak : burst_cap;
+  const size_t limit = std::clamp(freed_since_peak, budget, budget * kBurstBudgets);
   bool zeroed = false;
   if (LeanOverTarget()) {
     if (g.lean_decommit == Decommit::kNone) return false;
@@ -150,15 +151,14 @@ size_t UnmapCachedAtOrBefore(uint64_t cutoff_ms) {
   return total;
 }
 
-// Unmaps the cached mappings unused for the decay time at `now_ms`.
-void ReleaseExpired(uint64_t now_ms) {
-  const uint64_t decay = GlobalGates().large_cache_decay_ms;
-  {
-    SpinLockHolder hold(g_lock);
-    const uint64_t due = g_large_cache_next_expiry_ms.load(std::memory_order_relaxed);
-    if (due == 0 || now_ms < due) return;  // another thread was first
-  }
-  UnmapCachedAtOrBefore(now_ms - decay);
+// Unmaps the cached mappings unused for the decay time at `now_ms`, if the
+// oldest is. (Another thread may have unmapped them meanwhile: the locked take
+// then finds none.)
+void ReleaseIfDue(uint64_t now_ms) {
+  const uint64_t due = g_large_cache_next_expiry_ms.load(std::memory_order_relaxed);
+  if (due == 0 || now_ms < due) return;
+  // due != 0: the decay is on, and now_ms >= due >= the decay.
+  UnmapCachedAtOrBefore(now_ms - GlobalGates().large_cache_decay_ms);
 }
 
 }  // namespace
@@ -239,8 +239,7 @@ void LargeFree(LargeHeader* h) {
   // One clock read serves the cache's timestamp and its decay.
   const uint64_t now = GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0;
   if (!PutCached(base, size, now)) Unmap(base, size);
-  const uint64_t due = g_large_cache_next_expiry_ms.load(std::memory_order_relaxed);
-  if (due != 0 && now >= due) ReleaseExpired(now);
+  ReleaseIfDue(now);
 }
 
 void* LargeGrow(LargeHeader* h, size_t size) {
@@ -299,12 +298,7 @@ bool LargeShrink(LargeHeader* h, size_t size) {
 
 size_t LargeDrainCache() { return UnmapCachedAtOrBefore(UINT64_MAX); }
 
-void LargeCacheTickSlow() {
-  const uint64_t due = g_large_cache_next_expiry_ms.load(std::memory_order_relaxed);
-  if (due == 0) return;
-  const uint64_t now = NowMs();
-  if (now >= due) ReleaseExpired(now);
-}
+void LargeCacheTickSlow() { ReleaseIfDue(NowMs()); }
 
 size_t LargeLiveCount() { return g_live_count.load(std::memory_order_relaxed); }
 size_t LargeLiveBytes() { return g_live_bytes.load(std::memory_order_relaxed); }
