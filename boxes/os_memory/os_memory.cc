@@ -66,13 +66,7 @@ void RawUnmap(void* addr, size_t size) {
 // and two munmaps trimming it (docs/PERFORMANCE.md, experiment 74). Each
 // process starts at its own place in the first 4 TiB of the region, on 2 MiB,
 // so that addresses stay unpredictable, and starts over past 30 TiB. Not under
-// AddressSanitizer or ThreadSanitizer, whose shadow memory and address rules
-// claim those addresses: there every aligned mapping is over-mapped.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kHintRegion = false;
-#else
-constexpr bool kHintRegion = true;
-#endif
+// AddressSanitizer or ThreadSanitizer (kAlignedMappingHints).
 constexpr uintptr_t kHintRegionStart = uintptr_t{2} << 40;
 constexpr uintptr_t kHintRegionSpread = uintptr_t{4} << 40;
 constexpr uintptr_t kHintRegionEnd = uintptr_t{30} << 40;
@@ -83,6 +77,8 @@ constexpr size_t kMaxHintedSize = size_t{1} << 30;
 
 // Where the next hint goes (0 before the first).
 std::atomic<uintptr_t> g_next_hint{0};
+
+uintptr_t AlignUp(uintptr_t a, size_t alignment) { return (a + alignment - 1) & ~(alignment - 1); }
 
 // A per-process start: the addresses of this library's data and of the
 // caller's stack are randomised by the kernel (ASLR); mixed, they pick it.
@@ -98,10 +94,9 @@ uintptr_t HintRegionFirst() {
 uintptr_t NextHint(size_t size, size_t alignment) {
   uintptr_t next = g_next_hint.load(std::memory_order_relaxed);
   for (;;) {
-    uintptr_t hint = next == 0 ? HintRegionFirst() : next;
-    hint = (hint + alignment - 1) & ~(alignment - 1);
-    if (hint + size > kHintRegionEnd) hint = (kHintRegionStart + alignment - 1) & ~(alignment - 1);
-    const uintptr_t end = (hint + size + kHintGranule - 1) & ~(kHintGranule - 1);
+    uintptr_t hint = AlignUp(next == 0 ? HintRegionFirst() : next, alignment);
+    if (hint + size > kHintRegionEnd) hint = AlignUp(kHintRegionStart, alignment);
+    const uintptr_t end = AlignUp(hint + size, kHintGranule);
     if (g_next_hint.compare_exchange_weak(next, end, std::memory_order_relaxed)) return hint;
   }
 }
@@ -109,7 +104,7 @@ uintptr_t NextHint(size_t size, size_t alignment) {
 }  // namespace
 
 void* OsMapAligned(size_t size, size_t alignment) {
-  if (kHintRegion && size <= kMaxHintedSize && alignment <= kMaxHintedSize) {
+  if (kAlignedMappingHints && size <= kMaxHintedSize && alignment <= kMaxHintedSize) {
     void* p = RawMap(reinterpret_cast<void*>(NextHint(size, alignment)), size);
     if (p == nullptr) return nullptr;
     if (reinterpret_cast<uintptr_t>(p) % alignment == 0) return p;
@@ -123,7 +118,7 @@ void* OsMapAligned(size_t size, size_t alignment) {
   }
   char* raw = static_cast<char*>(RawMap(nullptr, padded));
   if (raw == nullptr) return nullptr;
-  const uintptr_t start = (reinterpret_cast<uintptr_t>(raw) + alignment - 1) & ~(alignment - 1);
+  const uintptr_t start = AlignUp(reinterpret_cast<uintptr_t>(raw), alignment);
   char* aligned = reinterpret_cast<char*>(start);
   RawUnmap(raw, static_cast<size_t>(aligned - raw));
   RawUnmap(aligned + size, static_cast<size_t>(raw + padded - (aligned + size)));
@@ -138,8 +133,8 @@ bool OsGrowInPlace(void* addr, size_t old_size, size_t new_size) {
   if (!grown) return false;
   // The next hint goes after this mapping's new end, not inside it, when it
   // was to follow the old one (hints are 2 MiB-granular).
-  uintptr_t old_end = (reinterpret_cast<uintptr_t>(addr) + old_size + kHintGranule - 1) & ~(kHintGranule - 1);
-  const uintptr_t new_end = (reinterpret_cast<uintptr_t>(addr) + new_size + kHintGranule - 1) & ~(kHintGranule - 1);
+  uintptr_t old_end = AlignUp(reinterpret_cast<uintptr_t>(addr) + old_size, kHintGranule);
+  const uintptr_t new_end = AlignUp(reinterpret_cast<uintptr_t>(addr) + new_size, kHintGranule);
   g_next_hint.compare_exchange_strong(old_end, new_end, std::memory_order_relaxed);
   return true;
 }

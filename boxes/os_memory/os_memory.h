@@ -24,6 +24,15 @@ struct OsCounters {
 // How released memory is handed back while keeping its mapping.
 enum class Decommit { kNone, kDontNeed, kFree };
 
+// Whether OsMapAligned asks for its mappings at hints in a region of their
+// own. Not under AddressSanitizer or ThreadSanitizer, whose shadow memory and
+// address rules claim that region: there every aligned mapping is over-mapped.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kAlignedMappingHints = false;
+#else
+inline constexpr bool kAlignedMappingHints = true;
+#endif
+
 // Maps `size` bytes (a multiple of kPageSize) aligned to `alignment` (a power of
 // two >= kPageSize): one mmap at a hint in the aligned mappings' own region,
 // or an over-sized mapping trimmed to the alignment when the hint is taken.

@@ -18,12 +18,6 @@
 namespace hakmem {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kHinted = false;
-#else
-constexpr bool kHinted = true;
-#endif
-
 constexpr size_t kMiB = size_t{1} << 20;
 
 bool Aligned(const void* p, size_t alignment) { return reinterpret_cast<uintptr_t>(p) % alignment == 0; }
@@ -41,7 +35,7 @@ TEST(OsMemoryTest, AnAlignedMappingCostsOneMmap) {
     EXPECT_TRUE(Aligned(p, c.alignment)) << static_cast<void*>(p) << " for " << c.alignment;
     p[0] = 1;
     p[c.size - 1] = 1;
-    if (kHinted) {
+    if (kAlignedMappingHints) {
       EXPECT_EQ(after.mmap_calls - before.mmap_calls, 1u) << c.size << " aligned to " << c.alignment;
       EXPECT_EQ(after.munmap_calls - before.munmap_calls, 0u) << c.size << " aligned to " << c.alignment;
     }
@@ -68,7 +62,7 @@ TEST(OsMemoryTest, ATakenHintFallsBackToAnAlignedMappingElsewhere) {
   const char* s = static_cast<const char*>(squat);
   EXPECT_EQ(s[0], 0x33);
   EXPECT_EQ(s[2 * kMiB - 1], 0x33);
-  if (kHinted) {
+  if (kAlignedMappingHints) {
     EXPECT_EQ(after.mmap_calls - before.mmap_calls, 2u) << "the hint, then the over-sized mapping";
   }
   munmap(squat, 2 * kMiB);
@@ -86,7 +80,7 @@ int PrintFirstMapping() {
 // Each process starts its hints at a place of its own (from the addresses
 // ASLR gave it), so the allocator's addresses are not the same in every run.
 TEST(OsMemoryTest, ProcessesStartTheirHintsApart) {
-  if (!kHinted) GTEST_SKIP() << "no hints under this sanitizer";
+  if (!kAlignedMappingHints) GTEST_SKIP() << "no hints under this sanitizer";
   const hakmem_test::ChildResult a = hakmem_test::RunSelf("print_first_mapping", {});
   const hakmem_test::ChildResult b = hakmem_test::RunSelf("print_first_mapping", {});
   ASSERT_TRUE(a.ExitedWith(0)) << a.Describe();
