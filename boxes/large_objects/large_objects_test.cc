@@ -40,6 +40,13 @@ hak_os_counters Counters() {
   return c;
 }
 
+// Prints `name`=how many calls the counter `field` grew by between two
+// snapshots, for the parent to read with NumberOf.
+void PrintCalls(const char* name, uint64_t hak_os_counters::*field, const hak_os_counters& before,
+                const hak_os_counters& after) {
+  std::printf("%s=%llu\n", name, static_cast<unsigned long long>(after.*field - before.*field));
+}
+
 size_t MappedBytes() {
   hak_heap_info info;
   hak_heap_info_get(&info);
@@ -59,12 +66,9 @@ int FreeThenCalloc() {
   size_t nonzero = 0;
   for (size_t i = 0; i < kLargeSize; ++i) nonzero += q[i] != 0;
   hak_free(q);
-  std::printf("munmap_on_free=%llu\n",
-              static_cast<unsigned long long>(after_free.munmap_calls - before_free.munmap_calls));
-  std::printf("madvise_on_free=%llu\n",
-              static_cast<unsigned long long>(after_free.madvise_calls - before_free.madvise_calls));
-  std::printf("mmap_on_calloc=%llu\n",
-              static_cast<unsigned long long>(after_calloc.mmap_calls - after_free.mmap_calls));
+  PrintCalls("munmap_on_free", &hak_os_counters::munmap_calls, before_free, after_free);
+  PrintCalls("madvise_on_free", &hak_os_counters::madvise_calls, before_free, after_free);
+  PrintCalls("mmap_on_calloc", &hak_os_counters::mmap_calls, after_free, after_calloc);
   std::printf("nonzero_bytes=%zu\n", nonzero);
   return 0;
 }
@@ -87,8 +91,7 @@ int GrowPastTheCache() {
   // What the grow added to hakmem's mappings: 4 MiB and a page, less the
   // freed 1 MiB mapping if it went (an over-map's trimmed ends are not counted).
   std::printf("mapped_kib_on_grow=%zu\n", (mapped_after_grow - mapped_before_grow) >> 10);
-  std::printf("mmap_on_small_again=%llu\n",
-              static_cast<unsigned long long>(after_small.mmap_calls - after_grow.mmap_calls));
+  PrintCalls("mmap_on_small_again", &hak_os_counters::mmap_calls, after_grow, after_small);
   return 0;
 }
 
@@ -105,8 +108,7 @@ int SmallMissThenLargeAgain() {
   if (a == nullptr || y == nullptr) return 1;
   hak_free(y);
   hak_free(a);
-  std::printf("mmap_on_large_again=%llu\n",
-              static_cast<unsigned long long>(after_large.mmap_calls - after_small.mmap_calls));
+  PrintCalls("mmap_on_large_again", &hak_os_counters::mmap_calls, after_small, after_large);
   return 0;
 }
 
@@ -128,8 +130,8 @@ int MissThenBothAgain() {
   hak_free(a2);
   hak_free(b2);
   hak_free(big);
-  std::printf("mmap_on_1mib_again=%llu\n", static_cast<unsigned long long>(after_b.mmap_calls - before.mmap_calls));
-  std::printf("mmap_on_512kib_again=%llu\n", static_cast<unsigned long long>(after_a.mmap_calls - after_b.mmap_calls));
+  PrintCalls("mmap_on_1mib_again", &hak_os_counters::mmap_calls, before, after_b);
+  PrintCalls("mmap_on_512kib_again", &hak_os_counters::mmap_calls, after_b, after_a);
   return 0;
 }
 
@@ -149,7 +151,7 @@ int FreedAndAskedForAgain(int count) {
   }
   const hak_os_counters after = Counters();
   for (void* p : blocks) hak_free(p);
-  std::printf("mmap_on_again=%llu\n", static_cast<unsigned long long>(after.mmap_calls - before.mmap_calls));
+  PrintCalls("mmap_on_again", &hak_os_counters::mmap_calls, before, after);
   return 0;
 }
 int FortyAgain() { return FreedAndAskedForAgain(40); }
@@ -332,10 +334,8 @@ int IdleThenAgain(AfterIdle next) {
   if (again == nullptr) return 1;
   hak_free(again);
   for (size_t i = 0; i < count; ++i) hak_free(other[i]);
-  std::printf("munmap_on_other=%llu\n",
-              static_cast<unsigned long long>(after_other.munmap_calls - before.munmap_calls));
-  std::printf("mmap_on_again=%llu\n",
-              static_cast<unsigned long long>(after_again.mmap_calls - after_other.mmap_calls));
+  PrintCalls("munmap_on_other", &hak_os_counters::munmap_calls, before, after_other);
+  PrintCalls("mmap_on_again", &hak_os_counters::mmap_calls, after_other, after_again);
   return 0;
 }
 int IdleThenLarge() { return IdleThenAgain(AfterIdle::kLarge); }
