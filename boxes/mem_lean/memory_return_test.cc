@@ -18,10 +18,11 @@
 //    (before the decay existed the bound was 112 MiB, with 84 MiB measured:
 //    a 64 MiB cache that never let go).
 // With lean mode off, the large-object cache may hold up to the program's peak
-// of large objects right after a burst of frees (so that threads freeing in
-// bursts find their mappings again) and lets go of what waited
-// HAKMEM_LARGE_CACHE_DECAY_MS (100 ms) at the next large free: the child
-// checks its bound after 300 ms and one large free (LetTheLargeCacheDecay).
+// of large objects (at most four budgets) right after a burst of frees (so
+// that threads freeing in bursts find their mappings again) and lets go of
+// what waited HAKMEM_LARGE_CACHE_DECAY_MS (100 ms) at the next large free: the
+// child checks its bound after 300 ms and one large free
+// (LetTheLargeCacheDecay).
 // Lean mode unmaps freed large objects above its target at once, so its bound
 // holds at once.
 // Every case runs in a fresh child process so one cannot hide another's memory.
