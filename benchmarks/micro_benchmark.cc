@@ -146,7 +146,7 @@ void BM_CrossThreadProducerConsumer(benchmark::State& state) {
   consumer.join();
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
-BENCHMARK(BM_CrossThreadProducerConsumer)->Arg(64)->Arg(1024)->UseRealTime();
+BENCHMARK(BM_CrossThreadProducerConsumer)->Arg(64)->Arg(1024)->Arg(1 << 20)->UseRealTime();
 
 // Larson-style churn: each thread replaces random blocks in its own array and
 // now and then swaps the whole array with a shared one, so blocks allocated by
