@@ -46,8 +46,11 @@ void* RawMap(void* hint, size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  void* p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  // Without MAP_NORESERVE the kernel's overcommit check applies (as to glibc's
+  // mappings): a request larger than the machine's memory and swap fails here
+  // with ENOMEM, instead of handing out a block that the first pages written
+  // beyond what there is would get the process killed for.
+  void* p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   const bool mapped = p != MAP_FAILED;
   CountMapped(mapped ? size : 0);  // a failed call maps 0 bytes
   return mapped ? p : nullptr;

@@ -1,8 +1,10 @@
 // Out of memory for real: under RLIMIT_AS, allocation runs until every size
 // fails. Each failure is NULL with errno = ENOMEM; after everything is freed
-// the allocator serves about as much again, and the heap is consistent.
+// the allocator serves about as much again, and the heap is consistent. And a
+// request for more than the machine has fails at once, as glibc's does.
 #include <errno.h>
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -122,6 +124,64 @@ TEST(OutOfMemory, RlimitAsFillFreeRefill) {
   // Most of the headroom was used, and freeing gave it back.
   EXPECT_GE(first, kHeadroom / 4) << r.Describe();
   EXPECT_GE(second, first / 2) << "memory not given back after free + trim\n" << r.Describe();
+}
+
+// vm.overcommit_memory: 0 (heuristic), 1 (always), 2 (strict); -1 unreadable.
+int OvercommitMode() {
+  int mode = -1;
+  FILE* f = std::fopen("/proc/sys/vm/overcommit_memory", "r");
+  if (f == nullptr) return -1;
+  if (std::fscanf(f, "%d", &mode) != 1) mode = -1;
+  std::fclose(f);
+  return mode;
+}
+
+// Twice the machine's memory and swap, in whole GiB.
+size_t MoreThanTheMachineHas() {
+  struct sysinfo info;
+  if (sysinfo(&info) != 0) return 0;
+  const uint64_t total = (static_cast<uint64_t>(info.totalram) + info.totalswap) * info.mem_unit;
+  return static_cast<size_t>(((2 * total) | ((uint64_t{1} << 30) - 1)) + 1);
+}
+
+// Unless the kernel grants every mapping (overcommit mode 1), a request no
+// machine's memory could back fails with ENOMEM when it is made, from every
+// entry point that maps a large object, and a block being grown stays intact.
+// (With mode 1 any allocator gets the block; then it must be usable.)
+TEST(OutOfMemory, MoreThanTheMachineHasFailsWhenAskedFor) {
+  const int mode = OvercommitMode();
+  const size_t huge = MoreThanTheMachineHas();
+  ASSERT_NE(mode, -1) << "cannot read /proc/sys/vm/overcommit_memory";
+  ASSERT_GT(huge, size_t{1} << 31);
+  ASSERT_LT(huge, size_t{1} << 46) << "a machine this large leaves no room in the address space to test";
+  SCOPED_TRACE("overcommit mode " + std::to_string(mode) + ", request " + std::to_string(huge >> 30) + " GiB");
+  if (mode == 1) {
+    char* p = static_cast<char*>(Malloc(huge));
+    ASSERT_NE(p, nullptr);
+    p[0] = 1;
+    p[huge - 1] = 2;
+    Free(p);
+    return;
+  }
+  errno = 0;
+  EXPECT_EQ(Malloc(huge), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  errno = 0;
+  EXPECT_EQ(Calloc(1, huge), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  errno = 0;
+  EXPECT_EQ(AlignedAlloc(size_t{1} << 21, huge), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  char* p = static_cast<char*>(Malloc(1 << 20));
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 0x5a, 1 << 20);
+  errno = 0;
+  EXPECT_EQ(Realloc(p, huge), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  EXPECT_EQ(p[0], 0x5a);
+  EXPECT_EQ(p[(1 << 20) - 1], 0x5a);
+  Free(p);
+  EXPECT_EQ(hak_heap_check(), 0u);
 }
 
 }  // namespace
