@@ -327,6 +327,10 @@ Superslab* AcquireSuperslab(Heap* h) {
   if (ss == nullptr) {
     ss = static_cast<Superslab*>(OsMapAligned(kChunkSize, kChunkSize));
     if (ss == nullptr) return nullptr;
+    // Blocks are carved a page at a time so that what is resident follows what
+    // is used (docs/PERFORMANCE.md, experiment 2); a huge page would undo that.
+    OsUseSmallPages(ss, kChunkSize);
+    ChunkMapsUseSmallPages();
     SuperslabNoteMapped();
   }
   SuperslabInit(ss, h);

@@ -184,6 +184,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
       errno = ENOMEM;
       return nullptr;
     }
+    ChunkMapsUseSmallPages();
     span.size = map_size;
     span.zeroed = true;
   }

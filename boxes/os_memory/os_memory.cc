@@ -157,6 +157,11 @@ bool OsDecommit(void* addr, size_t size, Decommit how) {
   return rc == 0 && how == Decommit::kDontNeed;
 }
 
+void OsUseSmallPages(void* addr, size_t size) {
+  madvise(addr, size, MADV_NOHUGEPAGE);
+  Count(g_madvise_calls, g_madvise_bytes, size);
+}
+
 void OsNoteDecommitSkipped() { g_madvise_skipped.fetch_add(1, std::memory_order_relaxed); }
 
 // Loads in the reverse of the order the counters grow in: an unmap's counts

@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "profiles/tests/child_process.h"
+#include "profiles/tests/vm_flags.h"
 
 namespace hakmem {
 namespace {
@@ -41,6 +42,23 @@ TEST(OsMemoryTest, AnAlignedMappingCostsOneMmap) {
     }
     OsUnmap(p, c.size);
   }
+}
+
+// The advice covers the range and nothing past it (the kernel splits the
+// mapping), and is counted as one madvise of its bytes.
+TEST(OsMemoryTest, UseSmallPagesMarksTheRangeNoHugePages) {
+  char* p = static_cast<char*>(OsMapAligned(4 * kMiB, 2 * kMiB));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(hakmem_test::VmFlagsOf(p).find(" nh "), std::string::npos) << hakmem_test::VmFlagsOf(p);
+  const OsCounters before = OsCountersSnapshot();
+  OsUseSmallPages(p, 2 * kMiB);
+  const OsCounters after = OsCountersSnapshot();
+  EXPECT_NE(hakmem_test::VmFlagsOf(p).find(" nh "), std::string::npos) << hakmem_test::VmFlagsOf(p);
+  EXPECT_NE(hakmem_test::VmFlagsOf(p + 2 * kMiB - 1).find(" nh "), std::string::npos);
+  EXPECT_EQ(hakmem_test::VmFlagsOf(p + 2 * kMiB).find(" nh "), std::string::npos) << hakmem_test::VmFlagsOf(p + 2 * kMiB);
+  EXPECT_EQ(after.madvise_calls - before.madvise_calls, 1u);
+  EXPECT_EQ(after.madvise_bytes - before.madvise_bytes, 2 * kMiB);
+  OsUnmap(p, 4 * kMiB);
 }
 
 // The next hint follows the last mapping (on 2 MiB): a mapping of the test's

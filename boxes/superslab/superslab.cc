@@ -2,17 +2,30 @@
 
 #include <cstring>
 
+#include "boxes/os_memory/os_memory.h"
 #include "boxes/size_classes/size_classes.h"
 
 namespace hakmem {
 
-std::atomic<uint64_t> g_chunk_map[kChunkMapWords];
-std::atomic<uint64_t> g_huge_aligned_map[kChunkMapWords];
+// Page-aligned, so that the advice covers the maps and nothing else.
+alignas(kPageSize) std::atomic<uint64_t> g_chunk_map[kChunkMapWords];
+alignas(kPageSize) std::atomic<uint64_t> g_huge_aligned_map[kChunkMapWords];
 
 namespace {
 std::atomic<size_t> g_superslabs_live{0};
 std::atomic<size_t> g_superslabs_peak{0};
+std::atomic<bool> g_chunk_maps_advised{false};
 }  // namespace
+
+void ChunkMapsUseSmallPages() {
+  if (g_chunk_maps_advised.load(std::memory_order_acquire)) return;
+  // Threads that get here together all advise (the same advice, once at start);
+  // none sets a bit before its own call has returned.
+  constexpr size_t kAdvisedBytes = sizeof(g_chunk_map) & ~(kPageSize - 1);
+  OsUseSmallPages(g_chunk_map, kAdvisedBytes);
+  OsUseSmallPages(g_huge_aligned_map, kAdvisedBytes);
+  g_chunk_maps_advised.store(true, std::memory_order_release);
+}
 
 void SuperslabNoteMapped() {
   const size_t live = g_superslabs_live.fetch_add(1, std::memory_order_relaxed) + 1;
