@@ -190,6 +190,34 @@ void BM_Larson(benchmark::State& state) {
 }
 BENCHMARK(BM_Larson)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
 
+// Each thread churns large blocks (256 KiB to 4 MiB) of its own: 16 slots,
+// each a free when full and a malloc (first and last byte written) when empty.
+// Nothing crosses threads; what the allocator shares between them does.
+void BM_LargeChurn(benchmark::State& state) {
+  constexpr size_t kSlots = 16;
+  constexpr size_t kMin = (size_t{256} << 10) + 1;
+  constexpr size_t kMax = size_t{4} << 20;
+  void* slots[kSlots] = {};
+  uint32_t rng = 0x9E3779B9u * static_cast<uint32_t>(state.thread_index() + 1);
+  for (auto _ : state) {
+    const uint32_t r = NextXorshift32(rng);
+    void*& slot = slots[r % kSlots];
+    if (slot != nullptr) {
+      std::free(slot);
+      slot = nullptr;
+    } else {
+      const size_t size = kMin + (r >> 8) % (kMax - kMin + 1);
+      char* block = static_cast<char*>(CheckedMalloc(size));
+      block[0] = 1;
+      block[size - 1] = 2;
+      slot = block;
+    }
+  }
+  for (void* block : slots) std::free(block);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LargeChurn)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+
 }  // namespace
 }  // namespace hakmem::bench
 
