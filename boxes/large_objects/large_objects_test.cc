@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "allocator/hakmem.h"
@@ -155,6 +156,32 @@ int FreedAndAskedForAgain(int count) {
   return 0;
 }
 int FortyAgain() { return FreedAndAskedForAgain(40); }
+
+// The cache serves every thread: eight 1 MiB objects freed by one thread are
+// asked for again by another, three times over (each time a new thread), with
+// no new mapping. (A per-thread or sharded cache must keep this:
+// docs/PERFORMANCE.md, experiment 82.)
+int ThreadsShareTheCache() {
+  constexpr int kCount = 8;
+  std::vector<void*> blocks(kCount);
+  for (void*& p : blocks) p = hak_malloc(size_t{1} << 20);
+  for (void* p : blocks) hak_free(p);
+  unsigned long long mmaps = 0;
+  int failures = 0;
+  for (int round = 0; round < 3; ++round) {
+    std::thread([&] {
+      const hak_os_counters before = Counters();
+      for (void*& p : blocks) {
+        p = hak_malloc(size_t{1} << 20);
+        if (p == nullptr) ++failures;
+      }
+      mmaps += Counters().mmap_calls - before.mmap_calls;
+      for (void* p : blocks) hak_free(p);
+    }).join();
+  }
+  std::printf("mmap_in_other_threads=%llu\nfailures=%d\n", mmaps, failures);
+  return 0;
+}
 
 // One byte in 512 marked with its position, to see that a move or a shrink
 // kept the contents.
@@ -481,6 +508,13 @@ TEST(LargeObjectsTest, ABurstOfFreesBeyondTheBudgetIsKeptWithinThePeakUpToFourBu
   EXPECT_EQ(NumberOf(capped.out, "mmap_on_again"), 9u) << capped.Describe();
 }
 
+TEST(LargeObjectsTest, ThreadsTakeWhatOtherThreadsFreed) {
+  const ChildResult r = RunSelf("threads_share_the_cache", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "failures"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_in_other_threads"), 0u) << r.Describe();
+}
+
 TEST(LargeObjectsTest, ReallocGrowsALargeObjectWithoutACopy) {
   const ChildResult r = RunSelf("realloc_grow", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
@@ -533,6 +567,7 @@ int main(int argc, char** argv) {
                                          {"realloc_into_the_cache", ReallocIntoTheCache},
                                          {"miss_then_both_again", MissThenBothAgain},
                                          {"forty_again", FortyAgain},
+                                         {"threads_share_the_cache", ThreadsShareTheCache},
                                          {"idle_then_large", IdleThenLarge},
                                          {"idle_then_small", IdleThenSmall},
                                          {"idle_then_free", IdleThenFree},
