@@ -52,8 +52,6 @@ void SubtractLive(size_t usable, size_t mapped) {
   g_live_mapped.fetch_sub(mapped, std::memory_order_relaxed);
 }
 
-size_t RoundUp(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
-
 // Whether `size` bytes `offset` into a mapping can be mapped at all.
 bool WithinAddressSpace(size_t size, size_t offset) {
   return size <= (size_t{1} << kAddressBits) - offset - kChunkSize;
@@ -171,7 +169,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
     errno = ENOMEM;
     return nullptr;
   }
-  const size_t map_size = RoundUp(offset + size, kPageSize);
+  const size_t map_size = AlignUp(offset + size, kPageSize);
   CachedMapping span{nullptr, 0, true};
   CachedMapping stale;
   if (huge_aligned || !TakeCached(map_size, &span, &stale)) {
@@ -252,7 +250,7 @@ void* LargeGrow(LargeHeader* h, size_t size) {
   const size_t offset = user - reinterpret_cast<uintptr_t>(base);
   if (!WithinAddressSpace(size, offset)) return nullptr;
   const size_t old_size = h->map_size;
-  const size_t new_size = RoundUp(offset + size, kPageSize);
+  const size_t new_size = AlignUp(offset + size, kPageSize);
   // A cached mapping has its pages already: copying into it beats moving ours
   // and faulting in the rest (a buffer grown again and again, freed and grown).
   if (CacheCouldServe(new_size)) return nullptr;
@@ -286,7 +284,7 @@ bool LargeShrink(LargeHeader* h, size_t size) {
   if ((user & kChunkMask) == 0) return false;  // as LargeGrow: header below the object
   char* const base = static_cast<char*>(h->map_base);
   const size_t offset = user - reinterpret_cast<uintptr_t>(base);
-  const size_t new_size = RoundUp(offset + size, kPageSize);
+  const size_t new_size = AlignUp(offset + size, kPageSize);
   if (new_size >= h->map_size) return true;  // within the last page already
   // The tail of the mapping only: the kernel trims the region in place, with
   // no new region to make, and the header in the first page stays.

@@ -81,8 +81,6 @@ constexpr size_t kMaxHintedSize = size_t{1} << 30;
 // Where the next hint goes (0 before the first).
 std::atomic<uintptr_t> g_next_hint{0};
 
-uintptr_t AlignUp(uintptr_t a, size_t alignment) { return (a + alignment - 1) & ~(alignment - 1); }
-
 // A per-process start: the addresses of this library's data and of the
 // caller's stack are randomised by the kernel (ASLR); mixed, they pick it.
 uintptr_t HintRegionFirst() {

@@ -11,6 +11,9 @@ namespace hakmem {
 
 inline constexpr size_t kPageSize = 4096;
 
+// `n` rounded up to a multiple of `alignment`, a power of two.
+inline constexpr uintptr_t AlignUp(uintptr_t n, size_t alignment) { return (n + alignment - 1) & ~(alignment - 1); }
+
 struct OsCounters {
   uint64_t mmap_calls;
   uint64_t munmap_calls;
