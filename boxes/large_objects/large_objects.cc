@@ -82,8 +82,8 @@ void UpdateNextExpiryLocked() {
 bool TakeCached(size_t size, CachedMapping* out, CachedMapping* stale) {
   SpinLockHolder hold(g_lock);
   const bool hit = g_cache.TakeFit(size, out);
-  if (!hit) g_cache.TakeSmallestUnder(size / 2, stale);
-  UpdateNextExpiryLocked();
+  // The oldest mapping, and so the decay's due time, changes only when one leaves.
+  if (hit || g_cache.TakeSmallestUnder(size / 2, stale)) UpdateNextExpiryLocked();
   return hit;
 }
 
