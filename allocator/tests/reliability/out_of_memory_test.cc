@@ -24,13 +24,19 @@ constexpr uint64_t kHeadroom = 256ull << 20;
 constexpr size_t kSizes[] = {16, 200, 3000, 40000, 256 << 10, 1 << 20, 8 << 20, 96 << 20};
 constexpr size_t kNumSizes = sizeof(kSizes) / sizeof(kSizes[0]);
 
-uint64_t VirtualBytes() {
-  unsigned long long pages = 0;
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  if (std::fscanf(f, "%llu", &pages) != 1) pages = 0;
+// The first number in a /proc file, or -1 when it cannot be read.
+long long FirstNumberIn(const char* path) {
+  long long n = -1;
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return -1;
+  if (std::fscanf(f, "%lld", &n) != 1) n = -1;
   std::fclose(f);
-  return pages * 4096;
+  return n;
+}
+
+uint64_t VirtualBytes() {
+  const long long pages = FirstNumberIn("/proc/self/statm");
+  return pages > 0 ? static_cast<uint64_t>(pages) * 4096 : 0;
 }
 
 struct Filled {
@@ -127,14 +133,7 @@ TEST(OutOfMemory, RlimitAsFillFreeRefill) {
 }
 
 // vm.overcommit_memory: 0 (heuristic), 1 (always), 2 (strict); -1 unreadable.
-int OvercommitMode() {
-  int mode = -1;
-  FILE* f = std::fopen("/proc/sys/vm/overcommit_memory", "r");
-  if (f == nullptr) return -1;
-  if (std::fscanf(f, "%d", &mode) != 1) mode = -1;
-  std::fclose(f);
-  return mode;
-}
+int OvercommitMode() { return static_cast<int>(FirstNumberIn("/proc/sys/vm/overcommit_memory")); }
 
 // Twice the machine's memory and swap, in whole GiB.
 size_t MoreThanTheMachineHas() {
