@@ -23,6 +23,13 @@ bool IsHakmemChunk(const void* p) {
 
 bool IsPowerOfTwo(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
+// The calling thread's front to the large-object cache; none for a thread
+// without a heap (the empty heap is shared).
+LargeFront* ThreadLargeFront() {
+  Heap* h = tls_heap;
+  return h == &g_empty_heap ? nullptr : &h->large_front;
+}
+
 }  // namespace
 
 void* AllocBig(size_t size) {
@@ -31,7 +38,7 @@ void* AllocBig(size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  return LargeAlloc(size, 0, false);
+  return LargeAlloc(size, 0, false, ThreadLargeFront());
 }
 
 void FreeGeneral(void* p, const char* call) {
@@ -66,7 +73,7 @@ void FreeSlow(void* p, const char* call) {
   // A chunk in either map is hakmem's, and LargeHeaderOf reads only headers.
   if (IsHakmemChunk(p)) {
     if (LargeHeader* h = LargeHeaderOf(p)) {
-      LargeFree(h);
+      LargeFree(h, ThreadLargeFront());
       return;
     }
   }
@@ -99,7 +106,7 @@ void* AllocAligned(size_t alignment, size_t size) {
       }
     }
   }
-  return LargeAlloc(size, alignment, false);
+  return LargeAlloc(size, alignment, false, ThreadLargeFront());
 }
 
 void* Calloc(size_t count, size_t size) {
@@ -108,7 +115,7 @@ void* Calloc(size_t count, size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  if (total > kMaxSlabSize) return LargeAlloc(total, 0, true);  // fresh pages stay untouched
+  if (total > kMaxSlabSize) return LargeAlloc(total, 0, true, ThreadLargeFront());  // fresh pages stay untouched
   void* p = Alloc(total);
   if (p != nullptr) memset(p, 0, total);
   return p;
@@ -200,7 +207,7 @@ int Trim() {
   const OsCounters before = OsCountersSnapshot();
   HeapTrim();
   ReleasePolicyDrainCache();
-  LargeDrainCache();
+  LargeDrainCache(ThreadLargeFront());
   const OsCounters after = OsCountersSnapshot();
   return after.munmap_calls != before.munmap_calls || after.madvise_calls != before.madvise_calls;
 }

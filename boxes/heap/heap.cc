@@ -429,6 +429,7 @@ bool Refill(Heap* h, size_t cls) {
   // (here and in HeapFlush), so that mappings a program freed before it went
   // on with small objects only do not stay for ever.
   LargeCacheTick();
+  LargeFrontTick(&h->large_front);
   const uint32_t want = h->cache.limits[cls] / 2;
   bool collected = false;
   for (;;) {
@@ -644,6 +645,7 @@ void HeapFlush(Heap* heap, size_t cls) {
   CachePush(tc, cls, newest);
   ReclaimAbandoned(false);
   LargeCacheTick();
+  LargeFrontTick(&heap->large_front);
 }
 
 // The push writes the block's link, into a line the owner's core wrote last,
@@ -682,6 +684,7 @@ void HeapThreadExit(Heap* h) {
   if (h == nullptr || h == &g_empty_heap) return;
   ReturnEverythingUnused(h);
   AbandonAll(h);
+  LargeFrontFlush(&h->large_front);
   StatsRetire(&h->stats);
   if (tls_heap == h) tls_heap = &g_empty_heap;
   SpinLockHolder hold(g_registry_lock);

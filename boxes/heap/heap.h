@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "boxes/large_objects/large_objects.h"
 #include "boxes/size_classes/size_classes.h"
 #include "boxes/stats/stats.h"
 #include "boxes/superslab/superslab.h"
@@ -49,6 +50,7 @@ struct Heap {
   static constexpr uint32_t kRemoteDelay = 8;  // a power of two
   void* remote_delay[kRemoteDelay];
   uint32_t remote_delay_next;
+  LargeFront large_front;  // the large objects this thread freed last
   // Other threads write here (once per batch of remote frees): own cache line.
   alignas(64) std::atomic<uint32_t> remote_hint;
 };

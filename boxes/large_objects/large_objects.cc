@@ -159,9 +159,114 @@ void ReleaseIfDue(uint64_t now_ms) {
   UnmapCachedAtOrBefore(now_ms - GlobalGates().large_cache_decay_ms);
 }
 
+// --- the threads' fronts ---------------------------------------------------
+
+SpinLock g_fronts_lock;  // the registry
+LargeFront* g_fronts = nullptr;
+// LargeDrainCache calls so far: each front empties itself when it sees a new
+// one (a read of a line nobody writes until the next trim).
+std::atomic<uint64_t> g_trims{0};
+
+// What a front may hold: an eighth of the shared cache's budget, nothing while
+// memory-lean mode is over its target (the shared cache then decommits).
+size_t FrontCapBytes() { return LeanOverTarget() ? 0 : (GlobalGates().large_cache_mb << 20) / 8; }
+
+void FrontRegister(LargeFront* front) {
+  SpinLockHolder hold(g_fronts_lock);
+  front->next_registered = g_fronts;
+  g_fronts = front;
+  front->registered = true;
+}
+
+// Takes entry `i` out.
+LargeFront::Entry FrontRemove(LargeFront* front, uint32_t i) {
+  const uint32_t n = front->count.load(std::memory_order_relaxed);
+  const LargeFront::Entry e = front->entries[i];
+  std::copy(front->entries + i + 1, front->entries + n, front->entries + i);
+  front->count.store(n - 1, std::memory_order_relaxed);
+  front->usable.store(front->usable.load(std::memory_order_relaxed) - e.usable, std::memory_order_relaxed);
+  front->bytes -= e.size;
+  return e;
+}
+
+// An entry leaving its front stops counting as live: to the shared cache when
+// `to_cache`, else to the kernel.
+void FrontRelease(const LargeFront::Entry& e, bool to_cache, uint64_t now_ms) {
+  g_live_count.fetch_sub(1, std::memory_order_relaxed);
+  SubtractLive(e.usable, e.size);
+  if (!to_cache || !PutCached(e.base, e.size, now_ms)) Unmap(e.base, e.size);
+}
+
+// Entries freed before this went unused for the decay time at `now_ms`
+// (0: none did, or the decay is off).
+uint64_t ExpiryCutoff(uint64_t now_ms) {
+  const uint64_t decay = GlobalGates().large_cache_decay_ms;
+  return decay != 0 && now_ms >= decay ? now_ms - decay + 1 : 0;
+}
+
+// Lets go of the entries freed before `cutoff_ms` (to the kernel), and of
+// everything after a malloc_trim.
+void FrontExpire(LargeFront* front, uint64_t cutoff_ms) {
+  const uint64_t trims = g_trims.load(std::memory_order_relaxed);
+  if (trims != front->trims_seen) {
+    front->trims_seen = trims;
+    cutoff_ms = UINT64_MAX;
+  }
+  while (front->count.load(std::memory_order_relaxed) != 0 && front->entries[0].freed_ms < cutoff_ms) {
+    FrontRelease(FrontRemove(front, 0), false, 0);
+  }
+}
+
+// The smallest held mapping of at least `size` bytes and at most twice that.
+bool FrontTake(LargeFront* front, size_t size, LargeFront::Entry* out) {
+  const uint32_t n = front->count.load(std::memory_order_relaxed);
+  uint32_t best = n;
+  size_t best_size = SIZE_MAX;
+  for (uint32_t i = 0; i < n; ++i) {
+    const size_t s = front->entries[i].size;
+    // size <= s <= 2 * size, in one unsigned compare (s < size wraps).
+    const bool fits = s - size <= size;
+    if (fits & (s < best_size)) {
+      best = i;
+      best_size = s;
+    }
+  }
+  if (best == n || front->trims_seen != g_trims.load(std::memory_order_relaxed)) return false;
+  *out = FrontRemove(front, best);
+  return true;
+}
+
+// Keeps a freed object's mapping in the front; false when it cannot hold it.
+// Those past the decay time go first (to the kernel), then the oldest, for
+// room (to the shared cache).
+bool FrontPut(LargeFront* front, void* base, size_t size, size_t usable, uint64_t now_ms) {
+  const size_t cap = FrontCapBytes();
+  if (size > cap) return false;
+  if (!front->registered) FrontRegister(front);
+  FrontExpire(front, ExpiryCutoff(now_ms));
+  while (front->count.load(std::memory_order_relaxed) == LargeFront::kEntries || front->bytes + size > cap) {
+    FrontRelease(FrontRemove(front, 0), true, now_ms);
+  }
+  const uint32_t n = front->count.load(std::memory_order_relaxed);
+  front->entries[n] = {base, size, usable, now_ms};
+  front->count.store(n + 1, std::memory_order_relaxed);
+  front->usable.store(front->usable.load(std::memory_order_relaxed) + usable, std::memory_order_relaxed);
+  front->bytes += size;
+  return true;
+}
+
 }  // namespace
 
-void* LargeAlloc(size_t size, size_t alignment, bool zero) {
+void LargeFrontFlush(LargeFront* front) {
+  const uint64_t now = GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0;
+  while (front->count.load(std::memory_order_relaxed) != 0) FrontRelease(FrontRemove(front, 0), true, now);
+}
+
+void LargeFrontTickSlow(LargeFront* front) {
+  FrontExpire(front, ExpiryCutoff(GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0));
+}
+
+void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
   if (alignment < kPageSize) alignment = kPageSize;
   const bool huge_aligned = alignment > kMaxInChunkAlignment;
   const size_t offset = huge_aligned ? alignment : (alignment > kPageSize ? alignment : kPageSize);
@@ -172,11 +277,18 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
   const size_t map_size = AlignUp(offset + size, kPageSize);
   CachedMapping span{nullptr, 0, true};
   CachedMapping stale;
-  if (huge_aligned || !TakeCached(map_size, &span, &stale)) {
+  bool fresh = false;
+  // A mapping from the front still counts as live, as the object freed into it.
+  LargeFront::Entry reused;
+  const bool from_front = !huge_aligned && front != nullptr && FrontTake(front, map_size, &reused);
+  if (from_front) {
+    span = {reused.base, reused.size, false};
+  } else if (huge_aligned || !TakeCached(map_size, &span, &stale)) {
     // Before the new map, for a lower peak: what the miss lets go of, and what
     // the decay does (the clock is read on misses only, which map anyway).
     if (stale.base != nullptr) Unmap(stale.base, stale.size);
     LargeCacheTick();
+    if (front != nullptr) LargeFrontTick(front);
     span.base = OsMapAligned(map_size, huge_aligned ? alignment : kChunkSize);
     if (span.base == nullptr) {
       errno = ENOMEM;
@@ -185,6 +297,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
     ChunkMapsUseSmallPages();
     span.size = map_size;
     span.zeroed = true;
+    fresh = true;
   }
   char* base = static_cast<char*>(span.base);
   char* user = base + offset;
@@ -200,12 +313,19 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero) {
     // Only in the huge-aligned map: the free fast path, which reads a chunk's
     // header, must not take this chunk (user data) for a superslab.
     ChunkMapSet(g_huge_aligned_map, reinterpret_cast<uintptr_t>(user));
-  } else {
+  } else if (fresh) {
+    // A cached mapping kept its bit (Unmap clears it): a locked write to a
+    // word that maps 128 MiB, which other threads' frees read, only when new.
     ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(base));
   }
   if (zero && !span.zeroed) memset(user, 0, h->usable);
-  g_live_count.fetch_add(1, std::memory_order_relaxed);
-  AddLive(h->usable, span.size);
+  if (from_front) {
+    // Differs only when the alignments, and so the offsets, differ.
+    if (h->usable != reused.usable) g_live_bytes.fetch_add(h->usable - reused.usable, std::memory_order_relaxed);
+  } else {
+    g_live_count.fetch_add(1, std::memory_order_relaxed);
+    AddLive(h->usable, span.size);
+  }
   return user;
 }
 
@@ -223,21 +343,26 @@ LargeHeader* LargeHeaderOf(const void* p) {
   return h;
 }
 
-void LargeFree(LargeHeader* h) {
+void LargeFree(LargeHeader* h, LargeFront* front) {
   void* base = h->map_base;
   const size_t size = h->map_size;
+  const size_t usable = h->usable;
   const uintptr_t user = reinterpret_cast<uintptr_t>(h->user);
-  g_live_count.fetch_sub(1, std::memory_order_relaxed);
-  SubtractLive(h->usable, size);
   h->magic = 0;  // a second free of the same pointer is recognised as invalid
   if ((user & kChunkMask) == 0) {
+    g_live_count.fetch_sub(1, std::memory_order_relaxed);
+    SubtractLive(usable, size);
     ChunkMapClear(g_huge_aligned_map, user);
     OsUnmap(base, size);
     return;
   }
-  // One clock read serves the cache's timestamp and its decay.
+  // One clock read serves the timestamps and the decays.
   const uint64_t now = GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0;
-  if (!PutCached(base, size, now)) Unmap(base, size);
+  if (front == nullptr || !FrontPut(front, base, size, usable, now)) {
+    g_live_count.fetch_sub(1, std::memory_order_relaxed);
+    SubtractLive(usable, size);
+    if (!PutCached(base, size, now)) Unmap(base, size);
+  }
   ReleaseIfDue(now);
 }
 
@@ -295,19 +420,53 @@ bool LargeShrink(LargeHeader* h, size_t size) {
   return true;
 }
 
-size_t LargeDrainCache() { return UnmapCachedAtOrBefore(UINT64_MAX); }
+size_t LargeDrainCache(LargeFront* own) {
+  // The calling thread's front at once, the others' at their owners' next
+  // large call or slow path: they are their owners' alone.
+  g_trims.fetch_add(1, std::memory_order_relaxed);
+  size_t total = 0;
+  if (own != nullptr) {
+    total = own->count.load(std::memory_order_relaxed);
+    FrontExpire(own, UINT64_MAX);
+  }
+  return total + UnmapCachedAtOrBefore(UINT64_MAX);
+}
 
 void LargeCacheTickSlow() { ReleaseIfDue(NowMs()); }
 
-size_t LargeLiveCount() { return g_live_count.load(std::memory_order_relaxed); }
-size_t LargeLiveBytes() { return g_live_bytes.load(std::memory_order_relaxed); }
+namespace {
 
-void LargeLockForFork() { g_lock.Lock(); }
+// The live figure less what the fronts hold (freed objects they still count),
+// read while their owners may be at work: a statistic, which a thread
+// freeing or allocating meanwhile may leave an object off.
+size_t LiveLessFronts(const std::atomic<size_t>& live, size_t (*held)(const LargeFront&)) {
+  size_t in_fronts = 0;
+  SpinLockHolder hold(g_fronts_lock);
+  const size_t total = live.load(std::memory_order_relaxed);
+  for (const LargeFront* front = g_fronts; front != nullptr; front = front->next_registered) in_fronts += held(*front);
+  return total > in_fronts ? total - in_fronts : 0;
+}
+
+}  // namespace
+
+size_t LargeLiveCount() {
+  return LiveLessFronts(g_live_count, [](const LargeFront& f) -> size_t { return f.count.load(std::memory_order_relaxed); });
+}
+size_t LargeLiveBytes() {
+  return LiveLessFronts(g_live_bytes, [](const LargeFront& f) { return f.usable.load(std::memory_order_relaxed); });
+}
+
+void LargeLockForFork() {
+  g_fronts_lock.Lock();
+  g_lock.Lock();
+}
 void LargeUnlockForFork(bool child) {
   if (child) {
     g_lock.ResetAfterFork();
+    g_fronts_lock.ResetAfterFork();
   } else {
     g_lock.Unlock();
+    g_fronts_lock.Unlock();
   }
 }
 

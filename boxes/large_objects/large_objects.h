@@ -3,7 +3,9 @@
 // and the header at the chunk's start identify them. A bounded cache of freed
 // mappings lets repeated large malloc/free skip the kernel, and realloc grows
 // them without a copy; a cached mapping left unused for
-// HAKMEM_LARGE_CACHE_DECAY_MS goes back to the kernel.
+// HAKMEM_LARGE_CACHE_DECAY_MS goes back to the kernel. In front of the cache,
+// each thread keeps the last few mappings it freed (LargeFront) and takes them
+// back without touching a line another thread writes.
 #ifndef HAKMEM_BOXES_LARGE_OBJECTS_LARGE_OBJECTS_H_
 #define HAKMEM_BOXES_LARGE_OBJECTS_LARGE_OBJECTS_H_
 
@@ -11,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "boxes/spinlock/spinlock.h"
 #include "boxes/superslab/superslab.h"
 
 namespace hakmem {
@@ -36,14 +39,60 @@ static_assert(offsetof(LargeHeader, no_span) == kNoSpanSlabOffset);
 // The header shares the first page with nothing: user data starts a page in.
 static_assert(sizeof(LargeHeader) <= 4096);
 
-// Allocates `size` bytes aligned to `alignment` (power of two; 0 = default).
+// A thread's own freed large mappings, in front of the shared cache: with the
+// cache's one lock, its counters and headers another thread wrote last, two
+// threads that each churn large objects ran up to 4 x slower than one
+// (docs/PERFORMANCE.md, experiments 81-83). Owner-only, without a lock (a
+// locked instruction waits for the stores into the last object to drain, and
+// cost a single thread a fifth): the live counts and bytes, which every
+// thread writes, go on counting a mapping held here as live, and
+// LargeLiveCount/LargeLiveBytes take the fronts' holdings out, so a free and
+// a malloc served here write only the thread's own lines. At most kEntries
+// mappings and an eighth of HAKMEM_LARGE_CACHE_MB; the oldest goes to the
+// shared cache when a new one needs room, an entry unused for
+// HAKMEM_LARGE_CACHE_DECAY_MS is unmapped at the owner's next large free or
+// small-object slow path (LargeFrontTick), and everything at thread exit
+// (LargeFrontFlush) and at the owner's next large call after malloc_trim.
+// Lives in the thread's heap.
+struct LargeFront {
+  static constexpr size_t kEntries = 8;
+  struct Entry {
+    void* base;
+    size_t size;    // of the mapping
+    size_t usable;  // of the object freed into it, which the live bytes still count
+    uint64_t freed_ms;
+  };
+  // Entries held, oldest first. `count` and `usable` are read by other
+  // threads for statistics (relaxed: the owner's plain stores).
+  std::atomic<uint32_t> count{0};
+  std::atomic<size_t> usable{0};  // the freed objects' usable bytes
+  size_t bytes = 0;               // their mappings' bytes
+  uint64_t trims_seen = 0;        // LargeDrainCache calls this front has honoured
+  Entry entries[kEntries] = {};
+  LargeFront* next_registered = nullptr;  // every front ever used, for statistics
+  bool registered = false;
+  constexpr LargeFront() = default;
+};
+
+// Allocates `size` bytes aligned to `alignment` (power of two; 0 = default),
+// first from `front` (the calling thread's, or nullptr for none).
 // `zero`: the memory must read as zero (skipped for fresh OS pages).
 // Returns nullptr with errno = ENOMEM on failure.
-void* LargeAlloc(size_t size, size_t alignment, bool zero);
+void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front = nullptr);
 // The header of a large object, or nullptr when `p` is not one's start.
 // Safe on any pointer: only hakmem's headers are read.
 LargeHeader* LargeHeaderOf(const void* p);
-void LargeFree(LargeHeader* h);
+// Frees the object, its mapping kept in `front` (the calling thread's, or
+// nullptr) when it fits there.
+void LargeFree(LargeHeader* h, LargeFront* front = nullptr);
+// Thread exit: the front's mappings go to the shared cache (or the kernel).
+void LargeFrontFlush(LargeFront* front);
+// Unmaps what the front holds unused for the decay time. One relaxed load of
+// the owner's own line while it is empty.
+void LargeFrontTickSlow(LargeFront* front);
+inline void LargeFrontTick(LargeFront* front) {
+  if (front->count.load(std::memory_order_relaxed) != 0) LargeFrontTickSlow(front);
+}
 // Makes the object `h` heads hold at least `size` bytes (more than it holds
 // now) without copying it, for realloc: its mapping grows where it is, or its
 // pages move to a new 2 MiB-aligned mapping (mremap). Returns the object's
@@ -58,8 +107,10 @@ void* LargeGrow(LargeHeader* h, size_t size);
 // copies).
 bool LargeShrink(LargeHeader* h, size_t size);
 
-// Unmaps every cached mapping; returns how many.
-size_t LargeDrainCache();
+// Unmaps every cached mapping, `own`'s (the calling thread's front, or
+// nullptr) at once and the other threads' fronts' at their next large call or
+// small-object slow path; returns how many were unmapped here.
+size_t LargeDrainCache(LargeFront* own = nullptr);
 
 // The cache's decay: a cached mapping unused for HAKMEM_LARGE_CACHE_DECAY_MS
 // is unmapped at the next large-object free or cache miss, or small-object
@@ -76,6 +127,7 @@ void LargeCacheTickSlow();
 inline void LargeCacheTick() {
   if (g_large_cache_next_expiry_ms.load(std::memory_order_relaxed) != 0) LargeCacheTickSlow();
 }
+// Large objects in use (the fronts' freed ones not counted).
 size_t LargeLiveCount();
 size_t LargeLiveBytes();
 
