@@ -16,9 +16,9 @@ namespace hakmem {
 namespace {
 
 // What a front may hold (an eighth of the shared cache's budget: 32 MiB in
-// FAST, 1 MiB in BALANCED), and the tests' unit of size, a sixteenth of it.
+// FAST, 1 MiB in BALANCED), and the tests' unit of size, a 32nd of it.
 size_t Share() { return (GlobalGates().large_cache_mb << 20) / 8; }
-size_t Unit() { return Share() / 16; }
+size_t Unit() { return Share() / 32; }
 
 // A front as a thread's heap holds one: registered at its first use and never
 // freed (the box keeps a list of them for its statistics), so not on the stack.
@@ -63,8 +63,8 @@ TEST_F(LargeFrontTest, OnlyAMappingBetweenTheRequestAndTwiceItComesBack) {
   Free(p, &front);
   void* bigger = Alloc(3 * Unit(), &front);
   EXPECT_EQ(Held(front), 1u) << "a unit does not hold three";
-  void* much_smaller = Alloc(Unit() * 4 / 10, &front);
-  EXPECT_EQ(Held(front), 1u) << "a unit is over twice 0.4 of one";
+  void* much_smaller = Alloc(Unit() / 4, &front);
+  EXPECT_EQ(Held(front), 1u) << "a unit is over twice a quarter of one (with the header pages)";
   void* smaller = Alloc(Unit() * 6 / 10, &front);
   EXPECT_EQ(Held(front), 0u) << "0.6 of a unit takes the unit's mapping";
   EXPECT_EQ(smaller, p);
@@ -101,7 +101,7 @@ TEST_F(LargeFrontTest, TheLiveFiguresLeaveTheFrontsHoldingsOut) {
 TEST_F(LargeFrontTest, TheOldestEntryMakesRoomAndGoesToTheSharedCache) {
   LargeFront& front = NewFront();
   std::vector<void*> objects;
-  for (size_t i = 0; i <= LargeFront::kEntries; ++i) objects.push_back(Alloc(Unit() + i * 4096, &front));
+  for (size_t i = 0; i <= LargeFront::kEntries; ++i) objects.push_back(Alloc(Unit(), &front));
   for (void* p : objects) Free(p, &front);
   EXPECT_EQ(Held(front), LargeFront::kEntries);
   void* first_again = Alloc(Unit(), nullptr);

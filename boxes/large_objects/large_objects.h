@@ -55,7 +55,7 @@ static_assert(sizeof(LargeHeader) <= 4096);
 // (LargeFrontFlush) and at the owner's next large call after malloc_trim.
 // Lives in the thread's heap.
 struct LargeFront {
-  static constexpr size_t kEntries = 8;
+  static constexpr size_t kEntries = 16;
   struct Entry {
     void* base;
     size_t size;    // of the mapping
