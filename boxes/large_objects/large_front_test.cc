@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <iterator>
 #include <vector>
 
 #include "boxes/env_gates/env_gates.h"
@@ -22,7 +24,12 @@ size_t Unit() { return Share() / 32; }
 
 // A front as a thread's heap holds one: registered at its first use and never
 // freed (the box keeps a list of them for its statistics), so not on the stack.
-LargeFront& NewFront() { return *new LargeFront(); }
+LargeFront& NewFront() {
+  static LargeFront fronts[32];
+  static size_t used = 0;
+  if (used == std::size(fronts)) std::abort();  // more tests than fronts: make the array longer
+  return fronts[used++];
+}
 
 // Each test starts with the shared cache empty, so that what comes from it is
 // what the test put there.
