@@ -205,6 +205,29 @@ int ThreadsShareTheCache() {
   return 0;
 }
 
+// hak_trim lets go of the large objects the calling thread freed last, which
+// wait in its front (LargeFront), at once: the trim unmaps the 1 MiB mapping,
+// and the next 1 MiB request needs a mapping of its own. (A first trim takes
+// everything else, so that the second unmaps that mapping alone.)
+int TrimTakesTheThreadsFreedLargeObjects() {
+  hak_free(hak_malloc(16));  // the thread's heap, and so its front
+  char* p = static_cast<char*>(hak_malloc(size_t{1} << 20));
+  if (p == nullptr) return 1;
+  p[0] = 1;
+  hak_trim(0);
+  hak_free(p);
+  const hak_os_counters before = Counters();
+  hak_trim(0);
+  const hak_os_counters after_trim = Counters();
+  void* again = hak_malloc(size_t{1} << 20);
+  const hak_os_counters after_again = Counters();
+  if (again == nullptr) return 1;
+  hak_free(again);
+  PrintCalls("munmap_on_trim", &hak_os_counters::munmap_calls, before, after_trim);
+  PrintCalls("mmap_on_again", &hak_os_counters::mmap_calls, after_trim, after_again);
+  return 0;
+}
+
 // One byte in 512 marked with its position, to see that a move or a shrink
 // kept the contents.
 void MarkEvery512(char* p, size_t n) {
@@ -539,6 +562,13 @@ TEST(LargeObjectsTest, ThreadsTakeWhatOtherThreadsFreed) {
                                                                << r.Describe();
 }
 
+TEST(LargeObjectsTest, TrimUnmapsTheLargeObjectsTheCallingThreadFreed) {
+  const ChildResult r = RunSelf("trim_takes_the_threads_freed", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "munmap_on_trim"), 1u) << "the freed 1 MiB mapping\n" << r.Describe();
+  EXPECT_GE(NumberOf(r.out, "mmap_on_again"), 1u) << r.Describe();
+}
+
 TEST(LargeObjectsTest, ReallocGrowsALargeObjectWithoutACopy) {
   const ChildResult r = RunSelf("realloc_grow", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
@@ -592,6 +622,7 @@ int main(int argc, char** argv) {
                                          {"miss_then_both_again", MissThenBothAgain},
                                          {"forty_again", FortyAgain},
                                          {"threads_share_the_cache", ThreadsShareTheCache},
+                                         {"trim_takes_the_threads_freed", TrimTakesTheThreadsFreedLargeObjects},
                                          {"idle_then_large", IdleThenLarge},
                                          {"idle_then_small", IdleThenSmall},
                                          {"idle_then_free", IdleThenFree},
