@@ -330,11 +330,17 @@ Superslab* AcquireSuperslab(Heap* h) {
     // Blocks are carved a page at a time so that what is resident follows what
     // is used (docs/PERFORMANCE.md, experiment 2); a huge page would undo that.
     OsUseSmallPages(ss, kChunkSize);
-    ChunkMapsUseSmallPages();
     SuperslabNoteMapped();
   }
   SuperslabInit(ss, h);
-  ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(ss));
+  if (!ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(ss))) {
+    // Only a new mapping in a 64 GiB range the map had no leaf for yet, when
+    // no memory is left for the leaf.
+    OsUnmap(ss, kChunkSize);
+    SuperslabNoteUnmapped();
+    errno = ENOMEM;
+    return nullptr;
+  }
   HeapAttach(h, ss);
   return ss;
 }

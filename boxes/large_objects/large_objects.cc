@@ -294,7 +294,6 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
       errno = ENOMEM;
       return nullptr;
     }
-    ChunkMapsUseSmallPages();
     span.size = map_size;
     span.zeroed = true;
     fresh = true;
@@ -309,14 +308,15 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
   h->map_size = span.size;
   h->user = user;
   h->usable = span.size - offset;
-  if (huge_aligned) {
-    // Only in the huge-aligned map: the free fast path, which reads a chunk's
-    // header, must not take this chunk (user data) for a superslab.
-    ChunkMapSet(g_huge_aligned_map, reinterpret_cast<uintptr_t>(user));
-  } else if (fresh) {
-    // A cached mapping kept its bit (Unmap clears it): a locked write to a
-    // word that maps 128 MiB, which other threads' frees read, only when new.
-    ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(base));
+  // Huge-aligned objects only in their own map: the free fast path, which
+  // reads a chunk's header, must not take their chunk (user data) for a
+  // superslab. A cached mapping kept its bit (Unmap clears it): a locked write
+  // to a word that maps 128 MiB, which other threads' frees read, only when new.
+  if ((huge_aligned && !ChunkMapSet(g_huge_aligned_map, reinterpret_cast<uintptr_t>(user))) ||
+      (fresh && !huge_aligned && !ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(base)))) {
+    OsUnmap(span.base, span.size);  // no memory for the map's leaf
+    errno = ENOMEM;
+    return nullptr;
   }
   if (zero && !span.zeroed) memset(user, 0, h->usable);
   if (from_front) {
@@ -385,14 +385,19 @@ void* LargeGrow(LargeHeader* h, size_t size) {
   const int saved_errno = errno;
   if (!OsGrowInPlace(base, old_size, new_size)) {
     void* dest = OsMapAligned(new_size, kChunkSize);
+    // The bit first, while the move can still be given up if its leaf cannot be made.
+    if (dest != nullptr && !ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(dest))) {
+      OsUnmap(dest, new_size);
+      dest = nullptr;
+    }
     if (dest != nullptr && !OsMoveInto(base, old_size, dest, new_size)) {
+      ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(dest));
       OsUnmap(dest, new_size);
       dest = nullptr;
     }
     errno = saved_errno;
     if (dest == nullptr) return nullptr;
     // The header came along in the first page.
-    ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(dest));
     ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
     h = static_cast<LargeHeader*>(dest);
     h->map_base = dest;

@@ -7,24 +7,49 @@
 
 namespace hakmem {
 
-// Page-aligned, so that the advice covers the maps and nothing else.
-alignas(kPageSize) std::atomic<uint64_t> g_chunk_map[kChunkMapWords];
-alignas(kPageSize) std::atomic<uint64_t> g_huge_aligned_map[kChunkMapWords];
+ChunkMap g_chunk_map;
+ChunkMap g_huge_aligned_map;
 
 namespace {
 std::atomic<size_t> g_superslabs_live{0};
 std::atomic<size_t> g_superslabs_peak{0};
-std::atomic<bool> g_chunk_maps_advised{false};
+
+// The first leaves of both maps: a program whose mappings lie in fewer 64 GiB
+// ranges (hakmem asks for them from one region, boxes/os_memory) maps none.
+constexpr size_t kPoolLeaves = 8;
+alignas(kPageSize) std::atomic<uint64_t> g_leaf_pool[kPoolLeaves][ChunkMap::kLeafWords];
+std::atomic<size_t> g_leaf_pool_used{0};
+
+// A zeroed leaf: from the pool while it lasts, then a page of its own.
+std::atomic<uint64_t>* NewLeaf() {
+  const size_t i = g_leaf_pool_used.fetch_add(1, std::memory_order_relaxed);
+  if (i < kPoolLeaves) return g_leaf_pool[i];
+  g_leaf_pool_used.store(kPoolLeaves, std::memory_order_relaxed);  // no wrap however many come
+  static_assert(sizeof(g_leaf_pool[0]) == kPageSize);
+  return static_cast<std::atomic<uint64_t>*>(OsMapAligned(kPageSize, kPageSize));
+}
 }  // namespace
 
-void ChunkMapsUseSmallPages() {
-  if (g_chunk_maps_advised.load(std::memory_order_acquire)) return;
-  // Threads that get here together all advise (the same advice, once at start);
-  // none sets a bit before its own call has returned.
-  constexpr size_t kAdvisedBytes = sizeof(g_chunk_map) & ~(kPageSize - 1);
-  OsUseSmallPages(g_chunk_map, kAdvisedBytes);
-  OsUseSmallPages(g_huge_aligned_map, kAdvisedBytes);
-  g_chunk_maps_advised.store(true, std::memory_order_release);
+// Without a lock, so that fork cannot leave one held: threads that find the
+// same leaf missing each make one, and those that lose the race give theirs
+// up (a pool leaf stays unused: at most one per such race).
+std::atomic<uint64_t>* ChunkMap::MakeLeaf(size_t index) {
+  std::atomic<uint64_t>* leaf = NewLeaf();
+  if (leaf == nullptr) return nullptr;
+  std::atomic<uint64_t>* expected = nullptr;
+  if (leaves_[index].compare_exchange_strong(expected, leaf, std::memory_order_acq_rel, std::memory_order_acquire)) {
+    return leaf;
+  }
+  const uintptr_t pool_start = reinterpret_cast<uintptr_t>(g_leaf_pool);
+  const uintptr_t at = reinterpret_cast<uintptr_t>(leaf);
+  if (at - pool_start >= sizeof(g_leaf_pool)) OsUnmap(leaf, kPageSize);
+  return expected;
+}
+
+size_t ChunkMap::LeafCount() const {
+  size_t n = 0;
+  for (const auto& leaf : leaves_) n += leaf.load(std::memory_order_relaxed) != nullptr;
+  return n;
 }
 
 void SuperslabNoteMapped() {
