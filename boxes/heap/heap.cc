@@ -29,6 +29,7 @@ namespace {
 SpinLock g_registry_lock;  // heap registry, pool of free heaps, heap arena
 Heap* g_registry = nullptr;
 Heap* g_free_heaps = nullptr;
+size_t g_live_heaps = 0;  // under g_registry_lock: threads with a heap, for the large-object fronts' share
 char* g_heap_arena = nullptr;
 size_t g_heap_arena_left = 0;
 
@@ -563,6 +564,7 @@ Heap* NewHeapStorage() {
   if (h != nullptr) {
     g_free_heaps = h->next_free;
     h->live = true;  // under the lock HeapForEach reads it with
+    LargeFrontsSetThreadCount(++g_live_heaps);
     return h;
   }
   const size_t size = kHeapStorageBytes;
@@ -578,6 +580,7 @@ Heap* NewHeapStorage() {
   h->next_in_registry = g_registry;
   h->live = true;
   g_registry = h;
+  LargeFrontsSetThreadCount(++g_live_heaps);
   return h;
 }
 
@@ -695,6 +698,7 @@ void HeapThreadExit(Heap* h) {
   if (tls_heap == h) tls_heap = &g_empty_heap;
   SpinLockHolder hold(g_registry_lock);
   h->live = false;
+  LargeFrontsSetThreadCount(--g_live_heaps);
   h->next_free = g_free_heaps;
   g_free_heaps = h;
 }

@@ -17,9 +17,10 @@
 namespace hakmem {
 namespace {
 
-// What a front may hold (an eighth of the shared cache's budget: 32 MiB in
-// FAST, 1 MiB in BALANCED), and the tests' unit of size, a 32nd of it.
-size_t Share() { return (GlobalGates().large_cache_mb << 20) / 8; }
+// What a front may hold (with one thread, an eighth of the shared cache's
+// budget: 32 MiB in FAST, 1 MiB in BALANCED), and the tests' unit of size, a
+// 32nd of it.
+size_t Share() { return LargeFrontShareBytes(); }
 size_t Unit() { return Share() / 32; }
 
 // A front as a thread's heap holds one: registered at its first use and never
@@ -142,6 +143,28 @@ TEST_F(LargeFrontTest, AMappingOverTheFrontsShareOfTheBudgetGoesToTheSharedCache
   for (void* x : objects) Free(x, &second);
   EXPECT_EQ(Held(second), 2u) << "three thirds of the share do not fit with their headers";
   LargeFrontFlush(&second);
+}
+
+// With many threads each front's share shrinks, so that what all of them hold
+// stays within one budget (threads rounded up to a power of two).
+TEST_F(LargeFrontTest, TheShareIsTheBudgetOverTheThreadsAtLeastEight) {
+  const size_t budget = GlobalGates().large_cache_mb << 20;
+  EXPECT_EQ(LargeFrontShareBytes(), budget / 8);
+  LargeFrontsSetThreadCount(5);
+  EXPECT_EQ(LargeFrontShareBytes(), budget / 8);
+  LargeFrontsSetThreadCount(33);
+  EXPECT_EQ(LargeFrontShareBytes(), budget / 64);
+  LargeFrontsSetThreadCount(64);
+  EXPECT_EQ(LargeFrontShareBytes(), budget / 64);
+  LargeFront& front = NewFront();
+  void* p = Alloc(budget / 32, &front);
+  Free(p, &front);
+  EXPECT_EQ(Held(front), 0u) << "a 32nd of the budget is over a 64th";
+  void* q = Alloc(budget / 128, &front);
+  Free(q, &front);
+  EXPECT_EQ(Held(front), 1u);
+  LargeFrontFlush(&front);
+  LargeFrontsSetThreadCount(1);
 }
 
 TEST_F(LargeFrontTest, TrimEmptiesTheCallersFrontAtOnceAndAnothersAtItsNextCall) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -167,9 +168,20 @@ LargeFront* g_fronts = nullptr;
 // one (a read of a line nobody writes until the next trim).
 std::atomic<uint64_t> g_trims{0};
 
-// What a front may hold: an eighth of the shared cache's budget, nothing while
-// memory-lean mode is over its target (the shared cache then decommits).
-size_t FrontCapBytes() { return LeanOverTarget() ? 0 : (GlobalGates().large_cache_mb << 20) / 8; }
+// Threads with a front, as the heap box last reported (read on every put; it
+// changes only when a thread starts or ends).
+std::atomic<size_t> g_front_threads{1};
+constexpr size_t kMinFrontShares = 8;
+
+// What a front may hold: the shared cache's budget over the number of threads
+// (at least 8, rounded up to a power of two: a shift, not a division, on every
+// put), nothing while memory-lean mode is over its target (the shared cache
+// then decommits).
+size_t FrontCapBytes() {
+  if (LeanOverTarget()) return 0;
+  const size_t shares = std::bit_ceil(std::max(kMinFrontShares, g_front_threads.load(std::memory_order_relaxed)));
+  return (GlobalGates().large_cache_mb << 20) >> std::countr_zero(shares);
+}
 
 void FrontRegister(LargeFront* front) {
   SpinLockHolder hold(g_fronts_lock);
@@ -256,6 +268,10 @@ bool FrontPut(LargeFront* front, void* base, size_t size, size_t usable, uint64_
 }
 
 }  // namespace
+
+void LargeFrontsSetThreadCount(size_t threads) { g_front_threads.store(threads, std::memory_order_relaxed); }
+
+size_t LargeFrontShareBytes() { return FrontCapBytes(); }
 
 void LargeFrontFlush(LargeFront* front) {
   const uint64_t now = GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0;

@@ -48,7 +48,9 @@ static_assert(sizeof(LargeHeader) <= 4096);
 // thread writes, go on counting a mapping held here as live, and
 // LargeLiveCount/LargeLiveBytes take the fronts' holdings out, so a free and
 // a malloc served here write only the thread's own lines. At most kEntries
-// mappings and an eighth of HAKMEM_LARGE_CACHE_MB; the oldest goes to the
+// mappings and HAKMEM_LARGE_CACHE_MB over the number of threads with a heap
+// (at least 8, rounded up to a power of two): what idle threads' fronts hold
+// together stays within one budget, however many threads there are. The oldest goes to the
 // shared cache when a new one needs room, an entry unused for
 // HAKMEM_LARGE_CACHE_DECAY_MS is unmapped at the owner's next large free or
 // small-object slow path (LargeFrontTick), and everything at thread exit
@@ -87,6 +89,11 @@ LargeHeader* LargeHeaderOf(const void* p);
 void LargeFree(LargeHeader* h, LargeFront* front = nullptr);
 // Thread exit: the front's mappings go to the shared cache (or the kernel).
 void LargeFrontFlush(LargeFront* front);
+// The number of threads with a front (a heap), which each front's share of the
+// budget is reckoned from; the heap box reports it as threads come and go.
+void LargeFrontsSetThreadCount(size_t threads);
+// What a front may hold now, in bytes.
+size_t LargeFrontShareBytes();
 // Unmaps what the front holds unused for the decay time. One relaxed load of
 // the owner's own line while it is empty.
 void LargeFrontTickSlow(LargeFront* front);

@@ -8,11 +8,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "allocator/hakmem.h"
+#include "boxes/large_objects/large_objects.h"
 #include "gtest/gtest.h"
 #include "profiles/tests/child_process.h"
 
@@ -202,6 +204,31 @@ int ThreadsShareTheCache() {
   }).join();
   std::printf("mmap_after_a_thread_exited=%llu\nmmap_beside_a_live_thread=%llu\nfailures=%d\n",
               mmaps_after_exit, mmaps_beside_a_live_thread, failures);
+  return 0;
+}
+
+// Each thread's front holds the cache's budget over the threads with a heap
+// (at least eight shares): sixteen live threads get a sixteenth each, and the
+// share grows back as they exit.
+int FrontShareFollowsTheThreads() {
+  hak_free(hak_malloc(16));
+  constexpr int kOthers = 15;
+  std::latch ready(kOthers + 1);
+  std::latch done(1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOthers; ++i) {
+    threads.emplace_back([&] {
+      hak_free(hak_malloc(16));  // a heap
+      ready.count_down();
+      done.wait();
+    });
+  }
+  ready.arrive_and_wait();
+  const size_t with_sixteen = hakmem::LargeFrontShareBytes();
+  done.count_down();
+  for (std::thread& t : threads) t.join();
+  std::printf("share_kib_16_threads=%zu\nshare_kib_1_thread=%zu\n", with_sixteen >> 10,
+              hakmem::LargeFrontShareBytes() >> 10);
   return 0;
 }
 
@@ -569,6 +596,13 @@ TEST(LargeObjectsTest, TrimUnmapsTheLargeObjectsTheCallingThreadFreed) {
   EXPECT_GE(NumberOf(r.out, "mmap_on_again"), 1u) << r.Describe();
 }
 
+TEST(LargeObjectsTest, AThreadsShareOfTheCacheIsTheBudgetOverTheThreads) {
+  const ChildResult r = RunSelf("front_share_follows_the_threads", kCacheOn);  // 64 MiB
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "share_kib_16_threads"), 64u * 1024 / 16) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "share_kib_1_thread"), 64u * 1024 / 8) << r.Describe();
+}
+
 TEST(LargeObjectsTest, ReallocGrowsALargeObjectWithoutACopy) {
   const ChildResult r = RunSelf("realloc_grow", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
@@ -623,6 +657,7 @@ int main(int argc, char** argv) {
                                          {"forty_again", FortyAgain},
                                          {"threads_share_the_cache", ThreadsShareTheCache},
                                          {"trim_takes_the_threads_freed", TrimTakesTheThreadsFreedLargeObjects},
+                                         {"front_share_follows_the_threads", FrontShareFollowsTheThreads},
                                          {"idle_then_large", IdleThenLarge},
                                          {"idle_then_small", IdleThenSmall},
                                          {"idle_then_free", IdleThenFree},
