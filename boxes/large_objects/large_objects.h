@@ -49,8 +49,8 @@ static_assert(sizeof(LargeHeader) <= 4096);
 // LargeLiveCount/LargeLiveBytes take the fronts' holdings out, so a free and
 // a malloc served here write only the thread's own lines. At most kEntries
 // mappings and HAKMEM_LARGE_CACHE_MB over the number of threads with a heap
-// (at least 8, rounded up to a power of two): what idle threads' fronts hold
-// together stays within one budget, however many threads there are. The oldest goes to the
+// (at least 8, rounded up to a power of two), so that what idle threads'
+// fronts hold together stays within one budget. The oldest goes to the
 // shared cache when a new one needs room, an entry unused for
 // HAKMEM_LARGE_CACHE_DECAY_MS is unmapped at the owner's next large free or
 // small-object slow path (LargeFrontTick), and everything at thread exit
