@@ -1,6 +1,6 @@
 // The chunk map on its own: which addresses it answers for, its leaves (made
-// on the first bit of their 64 GiB, shared by every later one), threads
-// making the same leaf at once, and its size, which is what mlockall locks.
+// on the first bit of their TiB, shared by every later one), threads making
+// the same leaf at once, and its size, which is what mlockall locks.
 #include <cstdint>
 #include <cstdlib>
 #include <iterator>
@@ -13,10 +13,10 @@
 namespace hakmem {
 namespace {
 
-constexpr uintptr_t kLeafSpan = uintptr_t{1} << (kChunkShift + ChunkMap::kLeafShift);  // 64 GiB
+constexpr uintptr_t kLeafSpan = uintptr_t{1} << (kChunkShift + ChunkMap::kLeafShift);  // 1 TiB
 
-// Each test gets a map of its own, static as the allocator's are (their
-// leaves are never freed).
+// Each test gets a map of its own (68 KiB), static as the allocator's are
+// (their leaves are never freed).
 ChunkMap& NewMap() {
   static ChunkMap maps[32];
   static size_t used = 0;
@@ -33,7 +33,7 @@ TEST(ChunkMapTest, ASetChunkAnswersForEveryAddressInItAndNoOther) {
   }
   EXPECT_FALSE(map.Test(chunk - 1));
   EXPECT_FALSE(map.Test(chunk + kChunkSize));
-  EXPECT_FALSE(map.Test(chunk + kLeafSpan)) << "the same chunk of the next 64 GiB";
+  EXPECT_FALSE(map.Test(chunk + kLeafSpan)) << "the same chunk of the next TiB";
   map.Clear(chunk);
   EXPECT_FALSE(map.Test(chunk));
 }
@@ -51,7 +51,7 @@ TEST(ChunkMapTest, NullAndAddressesBeyondFortySevenBitsAreNeverInIt) {
   EXPECT_FALSE(map.Test(uintptr_t{1} << 63));
 }
 
-TEST(ChunkMapTest, ALeafIsMadeOncePerSixtyFourGibibytes) {
+TEST(ChunkMapTest, ALeafIsMadeOncePerTebibyte) {
   ChunkMap& map = NewMap();
   EXPECT_EQ(map.LeafCount(), 0u);
   const uintptr_t base = uintptr_t{2} << 40;
@@ -60,7 +60,7 @@ TEST(ChunkMapTest, ALeafIsMadeOncePerSixtyFourGibibytes) {
   EXPECT_EQ(map.LeafCount(), 1u);
   ASSERT_TRUE(map.Set(base + kLeafSpan));
   EXPECT_EQ(map.LeafCount(), 2u);
-  // Beyond the static pool the leaves are mapped: a dozen ranges all work.
+  // Beyond the map's own leaf the leaves are mapped: a dozen ranges all work.
   for (uintptr_t i = 2; i < 14; ++i) ASSERT_TRUE(map.Set(base + i * kLeafSpan)) << i;
   EXPECT_EQ(map.LeafCount(), 14u);
   for (uintptr_t i = 0; i < 14; ++i) {
@@ -88,8 +88,19 @@ TEST(ChunkMapTest, ThreadsMakingTheSameLeafAtOnceAgreeOnOne) {
 }
 
 // The flat bitmap this replaced was 8 MiB of bss per map, all of which
-// mlockall faults in.
-TEST(ChunkMapTest, AMapIsSmall) { EXPECT_LE(sizeof(ChunkMap), size_t{17} << 10); }
+// mlockall faults in: now the pointers and one leaf.
+TEST(ChunkMapTest, AMapIsSmall) { EXPECT_LE(sizeof(ChunkMap), size_t{68} << 10); }
+
+// A map whose bits lie in one TiB touches one page of its own: the pointer
+// to the leaf and the leaf's first words share it.
+TEST(ChunkMapTest, TheFirstLeafStartsOnThePointersPage) {
+  ChunkMap& map = NewMap();
+  ASSERT_TRUE(map.Set(uintptr_t{2} << 40));
+  EXPECT_EQ(map.LeafCount(), 1u);
+  const uintptr_t start = reinterpret_cast<uintptr_t>(&map);
+  EXPECT_EQ(start % 4096, 0u);
+  EXPECT_LT(ChunkMap::kOwnLeafOffset, 4096u);
+}
 
 }  // namespace
 }  // namespace hakmem

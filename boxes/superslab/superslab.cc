@@ -13,36 +13,26 @@ ChunkMap g_huge_aligned_map;
 namespace {
 std::atomic<size_t> g_superslabs_live{0};
 std::atomic<size_t> g_superslabs_peak{0};
-
-// The first leaves of both maps: a program whose mappings lie in fewer 64 GiB
-// ranges (hakmem asks for them from one region, boxes/os_memory) maps none.
-constexpr size_t kPoolLeaves = 8;
-alignas(kPageSize) std::atomic<uint64_t> g_leaf_pool[kPoolLeaves][ChunkMap::kLeafWords];
-std::atomic<size_t> g_leaf_pool_used{0};
-
-// A zeroed leaf: from the pool while it lasts, then a page of its own.
-std::atomic<uint64_t>* NewLeaf() {
-  const size_t i = g_leaf_pool_used.fetch_add(1, std::memory_order_relaxed);
-  if (i < kPoolLeaves) return g_leaf_pool[i];
-  g_leaf_pool_used.store(kPoolLeaves, std::memory_order_relaxed);  // no wrap however many come
-  static_assert(sizeof(g_leaf_pool[0]) == kPageSize);
-  return static_cast<std::atomic<uint64_t>*>(OsMapAligned(kPageSize, kPageSize));
-}
 }  // namespace
 
 // Without a lock, so that fork cannot leave one held: threads that find the
 // same leaf missing each make one, and those that lose the race give theirs
-// up (a pool leaf stays unused: at most one per such race).
+// up (the map's own leaf stays unused if it was the loser's: at most once).
 std::atomic<uint64_t>* ChunkMap::MakeLeaf(size_t index) {
-  std::atomic<uint64_t>* leaf = NewLeaf();
-  if (leaf == nullptr) return nullptr;
+  constexpr size_t kLeafBytes = sizeof(first_leaf_);
+  std::atomic<uint64_t>* leaf = nullptr;
+  const bool own = !first_leaf_taken_.exchange(true, std::memory_order_relaxed);
+  if (own) {
+    leaf = first_leaf_;
+  } else {
+    leaf = static_cast<std::atomic<uint64_t>*>(OsMapAligned(kLeafBytes, kPageSize));
+    if (leaf == nullptr) return nullptr;
+  }
   std::atomic<uint64_t>* expected = nullptr;
   if (leaves_[index].compare_exchange_strong(expected, leaf, std::memory_order_acq_rel, std::memory_order_acquire)) {
     return leaf;
   }
-  const uintptr_t pool_start = reinterpret_cast<uintptr_t>(g_leaf_pool);
-  const uintptr_t at = reinterpret_cast<uintptr_t>(leaf);
-  if (at - pool_start >= sizeof(g_leaf_pool)) OsUnmap(leaf, kPageSize);
+  if (!own) OsUnmap(leaf, kLeafBytes);
   return expected;
 }
 

@@ -153,19 +153,23 @@ void SlabMakeSentinel(Slab* s);
 
 // ---- chunk map ---------------------------------------------------------------
 // One bit per 2 MiB chunk of the 47-bit user address space, in two levels (as
-// tcmalloc's and jemalloc's page maps): 2,048 leaf pointers (16 KiB of bss)
-// and 4 KiB leaves of 32,768 bits, each covering 64 GiB of address space, made
-// when a bit in their range is first set (from a static pool of eight, then
-// mapped) and never freed. A flat bitmap was 8 MiB of bss per map, which costs
-// nothing until a program calls mlockall: then all of it is faulted in (a
-// small program 22 MiB resident, 16 of them the two maps; mimalloc 35, glibc
-// 2.4). Tests cost one load more than the flat map's, from a line every
-// test of the same 64 GiB reads.
+// tcmalloc's and jemalloc's page maps): 129 leaf pointers and 64 KiB leaves of
+// 524,288 bits, each covering 1 TiB of address space, made when a bit in their
+// range is first set and never freed. The first leaf is the map's own, right
+// after the pointers, so that a program whose mappings lie in one TiB (hakmem
+// asks for them from one region, boxes/os_memory) touches one page of the map,
+// as with a flat bitmap; other leaves are mapped. A flat bitmap was 8 MiB of
+// bss per map, which costs nothing until a program calls mlockall: then all
+// of it is faulted in (a small program 22 MiB resident, 16 of them the two
+// maps; mimalloc 35, glibc 2.4). Tests cost one load more than the flat
+// map's, from the line that holds the pointers.
 inline constexpr size_t kAddressBits = 47;
 
-class ChunkMap {
+// Page-aligned, so that the pointers and the start of the map's own leaf share
+// a page.
+class alignas(4096) ChunkMap {
  public:
-  static constexpr size_t kLeafShift = 15;  // 2^15 chunks per leaf
+  static constexpr size_t kLeafShift = 19;  // 2^19 chunks per leaf
   static constexpr size_t kLeafWords = (size_t{1} << kLeafShift) / 64;
   // One spare entry: Test lets exactly 2^47 through its bound test, and that
   // address's leaf would be the spare one, which nothing ever makes.
@@ -184,7 +188,7 @@ class ChunkMap {
     return (leaf[(chunk >> 6) & (kLeafWords - 1)].load(std::memory_order_relaxed) >> (chunk & 63)) & 1;
   }
   // False, with nothing set, when the chunk's leaf could not be made (no
-  // memory): only for a chunk no bit of its 64 GiB was ever set in.
+  // memory): only for a chunk no bit of its TiB was ever set in.
   bool Set(uintptr_t addr) {
     const uintptr_t chunk = addr >> kChunkShift;
     std::atomic<uint64_t>* leaf = leaves_[chunk >> kLeafShift].load(std::memory_order_acquire);
@@ -200,12 +204,19 @@ class ChunkMap {
   }
   // Leaves made so far (for tests).
   size_t LeafCount() const;
+  // Where the map's own leaf starts (for tests).
+  static const size_t kOwnLeafOffset;
 
  private:
   std::atomic<uint64_t>* MakeLeaf(size_t index);
 
   std::atomic<std::atomic<uint64_t>*> leaves_[kTopEntries] = {};
+  std::atomic<bool> first_leaf_taken_{false};
+  alignas(64) std::atomic<uint64_t> first_leaf_[kLeafWords] = {};
 };
+
+inline constexpr size_t ChunkMap::kOwnLeafOffset = offsetof(ChunkMap, first_leaf_);
+static_assert(ChunkMap::kOwnLeafOffset < 4096);
 
 extern ChunkMap g_chunk_map;
 // Chunks whose first byte is a large object aligned to >= 2 MiB (header just
