@@ -103,6 +103,10 @@ uint64_t NowMs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
+// The clock for timestamps and decays: 0 while the decay is off, which needs
+// neither.
+uint64_t NowMsIfDecaying() { return GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0; }
+
 // Keeps the mapping for reuse when the policy allows, as freed at `now_ms`;
 // false: caller unmaps.
 bool PutCached(void* base, size_t size, uint64_t now_ms) {
@@ -173,16 +177,6 @@ std::atomic<uint64_t> g_trims{0};
 std::atomic<size_t> g_front_threads{1};
 constexpr size_t kMinFrontShares = 8;
 
-// What a front may hold: the shared cache's budget over the number of threads
-// (at least 8, rounded up to a power of two: a shift, not a division, on every
-// put), nothing while memory-lean mode is over its target (the shared cache
-// then decommits).
-size_t FrontCapBytes() {
-  if (LeanOverTarget()) return 0;
-  const size_t shares = std::bit_ceil(std::max(kMinFrontShares, g_front_threads.load(std::memory_order_relaxed)));
-  return (GlobalGates().large_cache_mb << 20) >> std::countr_zero(shares);
-}
-
 void FrontRegister(LargeFront* front) {
   SpinLockHolder hold(g_fronts_lock);
   front->next_registered = g_fronts;
@@ -201,9 +195,10 @@ LargeFront::Entry FrontRemove(LargeFront* front, uint32_t i) {
   return e;
 }
 
-// An entry leaving its front stops counting as live: to the shared cache when
-// `to_cache`, else to the kernel.
-void FrontRelease(const LargeFront::Entry& e, bool to_cache, uint64_t now_ms) {
+// A freed object's mapping (leaving a front, or freed past it) stops counting
+// as live: to the shared cache when `to_cache` and the cache takes it, else to
+// the kernel.
+void ReleaseMapping(const LargeFront::Entry& e, bool to_cache, uint64_t now_ms) {
   g_live_count.fetch_sub(1, std::memory_order_relaxed);
   SubtractLive(e.usable, e.size);
   if (!to_cache || !PutCached(e.base, e.size, now_ms)) Unmap(e.base, e.size);
@@ -225,12 +220,13 @@ void FrontExpire(LargeFront* front, uint64_t cutoff_ms) {
     cutoff_ms = UINT64_MAX;
   }
   while (front->count.load(std::memory_order_relaxed) != 0 && front->entries[0].freed_ms < cutoff_ms) {
-    FrontRelease(FrontRemove(front, 0), false, 0);
+    ReleaseMapping(FrontRemove(front, 0), false, 0);
   }
 }
 
 // The smallest held mapping of at least `size` bytes and at most twice that.
 bool FrontTake(LargeFront* front, size_t size, LargeFront::Entry* out) {
+  if (front->trims_seen != g_trims.load(std::memory_order_relaxed)) return false;  // to be emptied
   const uint32_t n = front->count.load(std::memory_order_relaxed);
   uint32_t best = n;
   size_t best_size = SIZE_MAX;
@@ -243,7 +239,7 @@ bool FrontTake(LargeFront* front, size_t size, LargeFront::Entry* out) {
       best_size = s;
     }
   }
-  if (best == n || front->trims_seen != g_trims.load(std::memory_order_relaxed)) return false;
+  if (best == n) return false;
   *out = FrontRemove(front, best);
   return true;
 }
@@ -252,12 +248,12 @@ bool FrontTake(LargeFront* front, size_t size, LargeFront::Entry* out) {
 // Those past the decay time go first (to the kernel), then the oldest, for
 // room (to the shared cache).
 bool FrontPut(LargeFront* front, void* base, size_t size, size_t usable, uint64_t now_ms) {
-  const size_t cap = FrontCapBytes();
+  const size_t cap = LargeFrontShareBytes();
   if (size > cap) return false;
   if (!front->registered) FrontRegister(front);
   FrontExpire(front, ExpiryCutoff(now_ms));
   while (front->count.load(std::memory_order_relaxed) == LargeFront::kEntries || front->bytes + size > cap) {
-    FrontRelease(FrontRemove(front, 0), true, now_ms);
+    ReleaseMapping(FrontRemove(front, 0), true, now_ms);
   }
   const uint32_t n = front->count.load(std::memory_order_relaxed);
   front->entries[n] = {base, size, usable, now_ms};
@@ -271,15 +267,22 @@ bool FrontPut(LargeFront* front, void* base, size_t size, size_t usable, uint64_
 
 void LargeFrontsSetThreadCount(size_t threads) { g_front_threads.store(threads, std::memory_order_relaxed); }
 
-size_t LargeFrontShareBytes() { return FrontCapBytes(); }
+// The shared cache's budget over the number of threads (at least 8, rounded up
+// to a power of two: a shift, not a division, on every put), nothing while
+// memory-lean mode is over its target (the shared cache then decommits).
+size_t LargeFrontShareBytes() {
+  if (LeanOverTarget()) return 0;
+  const size_t shares = std::bit_ceil(std::max(kMinFrontShares, g_front_threads.load(std::memory_order_relaxed)));
+  return (GlobalGates().large_cache_mb << 20) >> std::countr_zero(shares);
+}
 
 void LargeFrontFlush(LargeFront* front) {
-  const uint64_t now = GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0;
-  while (front->count.load(std::memory_order_relaxed) != 0) FrontRelease(FrontRemove(front, 0), true, now);
+  const uint64_t now = NowMsIfDecaying();
+  while (front->count.load(std::memory_order_relaxed) != 0) ReleaseMapping(FrontRemove(front, 0), true, now);
 }
 
 void LargeFrontTickSlow(LargeFront* front) {
-  FrontExpire(front, ExpiryCutoff(GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0));
+  FrontExpire(front, ExpiryCutoff(NowMsIfDecaying()));
 }
 
 void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
@@ -373,12 +376,8 @@ void LargeFree(LargeHeader* h, LargeFront* front) {
     return;
   }
   // One clock read serves the timestamps and the decays.
-  const uint64_t now = GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0;
-  if (front == nullptr || !FrontPut(front, base, size, usable, now)) {
-    g_live_count.fetch_sub(1, std::memory_order_relaxed);
-    SubtractLive(usable, size);
-    if (!PutCached(base, size, now)) Unmap(base, size);
-  }
+  const uint64_t now = NowMsIfDecaying();
+  if (front == nullptr || !FrontPut(front, base, size, usable, now)) ReleaseMapping({base, size, usable, now}, true, now);
   ReleaseIfDue(now);
 }
 
