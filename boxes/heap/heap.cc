@@ -335,8 +335,8 @@ Superslab* AcquireSuperslab(Heap* h) {
   }
   SuperslabInit(ss, h);
   if (!ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(ss))) {
-    // Only a new mapping in a 64 GiB range the map had no leaf for yet, when
-    // no memory is left for the leaf.
+    // Only a new mapping in a TiB the map had no leaf for yet, when no memory
+    // is left for the leaf.
     OsUnmap(ss, kChunkSize);
     SuperslabNoteUnmapped();
     errno = ENOMEM;

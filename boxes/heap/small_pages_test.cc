@@ -1,12 +1,11 @@
 // Small-object memory stays in small pages: with transparent huge pages set to
 // `always`, a superslab in huge pages would make 2 MiB resident for a few
 // blocks (docs/PERFORMANCE.md, experiment 80; the chunk maps, then 8 MiB of
-// bss each, were advised too, until they became two-level, experiment 84). The advice
-// shows in the mappings' flags whatever the machine's THP setting.
+// bss each, were advised too until they became two-level, experiment 84).
+// The advice shows in the mappings' flags whatever the machine's THP setting.
 #include <string>
 
 #include "allocator/hakmem.h"
-#include "boxes/os_memory/os_memory.h"
 #include "boxes/superslab/superslab.h"
 #include "gtest/gtest.h"
 #include "profiles/tests/vm_flags.h"

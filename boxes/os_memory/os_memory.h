@@ -58,7 +58,8 @@ bool OsDecommit(void* addr, size_t size, Decommit how);
 void OsNoteDecommitSkipped();
 // Keeps the kernel from backing [addr, addr + size) (page-aligned) with
 // transparent huge pages (MADV_NOHUGEPAGE): with THP set to `always`, touching
-// one block of a 2 MiB-aligned superslab would otherwise make 2 MiB resident. Counted as an madvise of `size` bytes.
+// one block of a 2 MiB-aligned superslab would otherwise make 2 MiB resident.
+// Counted as an madvise of `size` bytes.
 void OsUseSmallPages(void* addr, size_t size);
 
 // Every counter since start-up (a failed mmap counts as a call of 0 bytes). A

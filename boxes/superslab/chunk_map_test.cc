@@ -98,8 +98,8 @@ TEST(ChunkMapTest, TheFirstLeafStartsOnThePointersPage) {
   ASSERT_TRUE(map.Set(uintptr_t{2} << 40));
   EXPECT_EQ(map.LeafCount(), 1u);
   const uintptr_t start = reinterpret_cast<uintptr_t>(&map);
-  EXPECT_EQ(start % 4096, 0u);
-  EXPECT_LT(ChunkMap::kOwnLeafOffset, 4096u);
+  EXPECT_EQ(start % kPageSize, 0u);
+  EXPECT_LT(ChunkMap::kOwnLeafOffset, kPageSize);
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "boxes/os_memory/os_memory.h"
+
 namespace hakmem {
 
 struct Heap;
@@ -167,7 +169,7 @@ inline constexpr size_t kAddressBits = 47;
 
 // Page-aligned, so that the pointers and the start of the map's own leaf share
 // a page.
-class alignas(4096) ChunkMap {
+class alignas(kPageSize) ChunkMap {
  public:
   static constexpr size_t kLeafShift = 19;  // 2^19 chunks per leaf
   static constexpr size_t kLeafWords = (size_t{1} << kLeafShift) / 64;
@@ -216,7 +218,7 @@ class alignas(4096) ChunkMap {
 };
 
 inline constexpr size_t ChunkMap::kOwnLeafOffset = offsetof(ChunkMap, first_leaf_);
-static_assert(ChunkMap::kOwnLeafOffset < 4096);
+static_assert(ChunkMap::kOwnLeafOffset < kPageSize);
 
 extern ChunkMap g_chunk_map;
 // Chunks whose first byte is a large object aligned to >= 2 MiB (header just
