@@ -30,6 +30,16 @@ LargeFront* ThreadLargeFront() {
   return h == &g_empty_heap ? nullptr : &h->large_front;
 }
 
+// The same for a large allocation, which makes the thread's heap if it has
+// none, so that a thread that only ever asks for large objects keeps the ones
+// it frees like any other. A free does not make one: a thread that only frees
+// what others allocated (a consumer) hands them to the shared cache, where
+// the threads that allocate find them.
+LargeFront* AllocatingThreadLargeFront() {
+  Heap* h = HeapOfThisThread();
+  return h == nullptr ? nullptr : &h->large_front;
+}
+
 }  // namespace
 
 void* AllocBig(size_t size) {
@@ -38,7 +48,7 @@ void* AllocBig(size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  return LargeAlloc(size, 0, false, ThreadLargeFront());
+  return LargeAlloc(size, 0, false, AllocatingThreadLargeFront());
 }
 
 void FreeGeneral(void* p, const char* call) {
@@ -106,7 +116,7 @@ void* AllocAligned(size_t alignment, size_t size) {
       }
     }
   }
-  return LargeAlloc(size, alignment, false, ThreadLargeFront());
+  return LargeAlloc(size, alignment, false, AllocatingThreadLargeFront());
 }
 
 void* Calloc(size_t count, size_t size) {
@@ -115,7 +125,7 @@ void* Calloc(size_t count, size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  if (total > kMaxSlabSize) return LargeAlloc(total, 0, true, ThreadLargeFront());  // fresh pages stay untouched
+  if (total > kMaxSlabSize) return LargeAlloc(total, 0, true, AllocatingThreadLargeFront());  // fresh pages stay untouched
   void* p = Alloc(total);
   if (p != nullptr) memset(p, 0, total);
   return p;

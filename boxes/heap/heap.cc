@@ -627,14 +627,16 @@ void HeapGlobalInit() {
   while (g_init_state.load(std::memory_order_acquire) != 2) sched_yield();
 }
 
-void* HeapAllocSlow(size_t cls) {
+Heap* HeapOfThisThread() {
   Heap* h = tls_heap;
-  if (h == &g_empty_heap) {
-    h = HeapCreate();
-    if (h == nullptr) {
-      errno = ENOMEM;
-      return nullptr;
-    }
+  return h != &g_empty_heap ? h : HeapCreate();
+}
+
+void* HeapAllocSlow(size_t cls) {
+  Heap* h = HeapOfThisThread();
+  if (h == nullptr) {
+    errno = ENOMEM;
+    return nullptr;
   }
   if (h->cache.heads[cls] == nullptr && !Refill(h, cls)) {
     errno = ENOMEM;

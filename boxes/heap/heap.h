@@ -80,6 +80,9 @@ extern __thread Heap* tls_heap __attribute__((tls_model("initial-exec")));
 // empty heap's) came up empty: makes the heap, refills, pops. nullptr with
 // errno = ENOMEM when memory is exhausted.
 void* HeapAllocSlow(size_t cls);
+// The calling thread's heap, made now if the thread has none (as its first
+// small allocation would make it); nullptr when memory is exhausted.
+Heap* HeapOfThisThread();
 // A bin went over its limit: hand half of it back to the slabs.
 void HeapFlush(Heap* heap, size_t cls);
 // Free of a block owned by another thread (or by nobody), by a thread whose

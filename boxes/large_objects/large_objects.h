@@ -55,7 +55,9 @@ static_assert(sizeof(LargeHeader) <= 4096);
 // HAKMEM_LARGE_CACHE_DECAY_MS is unmapped at the owner's next large free or
 // small-object slow path (LargeFrontTick), and everything at thread exit
 // (LargeFrontFlush) and at the owner's next large call after malloc_trim.
-// Lives in the thread's heap.
+// Lives in the thread's heap, which a thread's first large allocation makes
+// too; a thread that only frees has none and frees to the shared cache, where
+// the threads that allocate find what it freed.
 struct LargeFront {
   static constexpr size_t kEntries = 16;
   struct Entry {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <latch>
 #include <string>
 #include <thread>
@@ -76,12 +77,21 @@ int FreeThenCalloc() {
   return 0;
 }
 
+// Frees `blocks` on a thread that has no heap (it never allocates), so that
+// they go to the shared cache rather than this thread's front (LargeFront):
+// the tests of the shared cache's rules free this way.
+void FreeInAThreadWithoutAHeap(std::initializer_list<void*> blocks) {
+  std::thread([blocks] {
+    for (void* p : blocks) hak_free(p);
+  }).join();
+}
+
 // A buffer that outgrows the cache: 1 MiB freed to it, then 4 MiB asked for
 // (which it cannot serve), then 1 MiB again.
 int GrowPastTheCache() {
   void* a = hak_malloc(size_t{1} << 20);
   if (a == nullptr) return 1;
-  hak_free(a);
+  FreeInAThreadWithoutAHeap({a});
   const size_t mapped_before_grow = MappedBytes();
   void* b = hak_malloc(size_t{4} << 20);
   const size_t mapped_after_grow = MappedBytes();
@@ -103,7 +113,7 @@ int GrowPastTheCache() {
 int SmallMissThenLargeAgain() {
   void* x = hak_malloc(size_t{8} << 20);
   if (x == nullptr) return 1;
-  hak_free(x);
+  FreeInAThreadWithoutAHeap({x});
   void* a = hak_malloc(size_t{1} << 20);
   const hak_os_counters after_small = Counters();
   void* y = hak_malloc(size_t{8} << 20);
@@ -121,8 +131,7 @@ int MissThenBothAgain() {
   void* a = hak_malloc(size_t{512} << 10);
   void* b = hak_malloc(size_t{1} << 20);
   if (a == nullptr || b == nullptr) return 1;
-  hak_free(a);
-  hak_free(b);
+  FreeInAThreadWithoutAHeap({a, b});
   void* big = hak_malloc(size_t{4} << 20);
   const hak_os_counters before = Counters();
   void* b2 = hak_malloc(size_t{1} << 20);
@@ -229,6 +238,53 @@ int FrontShareFollowsTheThreads() {
   for (std::thread& t : threads) t.join();
   std::printf("share_kib_16_threads=%zu\nshare_kib_1_thread=%zu\n", with_sixteen >> 10,
               hakmem::LargeFrontShareBytes() >> 10);
+  return 0;
+}
+
+// A thread's first large allocation makes its heap, and so its front, as a
+// first small one would: a thread that only ever asks for large objects keeps
+// the 1 MiB mapping it freed while it lives, and this thread needs a mapping
+// of its own for 1 MiB. A free makes no heap: a thread that only frees what
+// this one allocated (a consumer) hands the mapping to the shared cache, and
+// this thread takes it back without a mapping while the consumer lives.
+int LargeOnlyThreads() {
+  hak_free(hak_malloc(16));  // this thread's heap and (empty) front
+  constexpr size_t kSize = size_t{1} << 20;
+  void* produced = hak_malloc(kSize);
+  if (produced == nullptr) return 1;
+  std::latch consumed(1), consumer_may_exit(1);
+  std::thread consumer([&] {
+    hak_free(produced);
+    consumed.count_down();
+    consumer_may_exit.wait();
+  });
+  consumed.wait();
+  hak_os_counters before = Counters();
+  void* after_consumer = hak_malloc(kSize);  // held, so that this front stays empty
+  const unsigned long long mmap_after_a_consumer_freed = Counters().mmap_calls - before.mmap_calls;
+  consumer_may_exit.count_down();
+  consumer.join();
+
+  std::latch freed(1), allocator_may_exit(1);
+  int failures = 0;
+  std::thread large_only([&] {
+    void* p = hak_malloc(kSize);
+    if (p == nullptr) ++failures;
+    hak_free(p);
+    freed.count_down();
+    allocator_may_exit.wait();
+  });
+  freed.wait();
+  before = Counters();
+  void* beside = hak_malloc(kSize);
+  const unsigned long long mmap_beside_a_large_only_thread = Counters().mmap_calls - before.mmap_calls;
+  allocator_may_exit.count_down();
+  large_only.join();
+  if (after_consumer == nullptr || beside == nullptr) ++failures;
+  hak_free(after_consumer);
+  hak_free(beside);
+  std::printf("mmap_after_a_consumer_freed=%llu\nmmap_beside_a_large_only_thread=%llu\nfailures=%d\n",
+              mmap_after_a_consumer_freed, mmap_beside_a_large_only_thread, failures);
   return 0;
 }
 
@@ -589,6 +645,17 @@ TEST(LargeObjectsTest, ThreadsTakeWhatOtherThreadsFreed) {
                                                                << r.Describe();
 }
 
+TEST(LargeObjectsTest, AThreadsFirstLargeAllocationGivesItAFrontAndAFreeDoesNot) {
+  const ChildResult r = RunSelf("large_only_threads", kCacheOn);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "failures"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_after_a_consumer_freed"), 0u) << "a free by a thread without a heap\n"
+                                                                  << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_beside_a_large_only_thread"), 1u)
+      << "what a thread that only allocated large objects freed\n"
+      << r.Describe();
+}
+
 TEST(LargeObjectsTest, TrimUnmapsTheLargeObjectsTheCallingThreadFreed) {
   const ChildResult r = RunSelf("trim_takes_the_threads_freed", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
@@ -656,6 +723,7 @@ int main(int argc, char** argv) {
                                          {"miss_then_both_again", MissThenBothAgain},
                                          {"forty_again", FortyAgain},
                                          {"threads_share_the_cache", ThreadsShareTheCache},
+                                         {"large_only_threads", LargeOnlyThreads},
                                          {"trim_takes_the_threads_freed", TrimTakesTheThreadsFreedLargeObjects},
                                          {"front_share_follows_the_threads", FrontShareFollowsTheThreads},
                                          {"idle_then_large", IdleThenLarge},
