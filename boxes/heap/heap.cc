@@ -563,25 +563,23 @@ Heap* NewHeapStorage() {
   Heap* h = g_free_heaps;
   if (h != nullptr) {
     g_free_heaps = h->next_free;
-    h->live = true;  // under the lock HeapForEach reads it with
-    LargeFrontsSetThreadCount(++g_live_heaps);
-    return h;
+  } else {
+    const size_t size = kHeapStorageBytes;
+    if (g_heap_arena_left < size) {
+      // A few heaps at a time: a program under mlockall locks the whole
+      // mapping at once (1 MiB arenas locked 40 heaps' worth for one thread).
+      constexpr size_t kArenaBytes = (4 * kHeapStorageBytes + kPageSize - 1) & ~(kPageSize - 1);
+      g_heap_arena = static_cast<char*>(OsMapAligned(kArenaBytes, kPageSize));
+      if (g_heap_arena == nullptr) return nullptr;
+      g_heap_arena_left = kArenaBytes;
+    }
+    h = new (g_heap_arena) Heap();
+    g_heap_arena += size;
+    g_heap_arena_left -= size;
+    h->next_in_registry = g_registry;
+    g_registry = h;
   }
-  const size_t size = kHeapStorageBytes;
-  if (g_heap_arena_left < size) {
-    // A few heaps at a time: a program under mlockall locks the whole
-    // mapping at once (1 MiB arenas locked 40 heaps' worth for one thread).
-    constexpr size_t kArenaBytes = (4 * kHeapStorageBytes + kPageSize - 1) & ~(kPageSize - 1);
-    g_heap_arena = static_cast<char*>(OsMapAligned(kArenaBytes, kPageSize));
-    if (g_heap_arena == nullptr) return nullptr;
-    g_heap_arena_left = kArenaBytes;
-  }
-  h = new (g_heap_arena) Heap();
-  g_heap_arena += size;
-  g_heap_arena_left -= size;
-  h->next_in_registry = g_registry;
-  h->live = true;
-  g_registry = h;
+  h->live = true;  // under the lock HeapForEach reads it with
   LargeFrontsSetThreadCount(++g_live_heaps);
   return h;
 }
