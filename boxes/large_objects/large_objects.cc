@@ -327,12 +327,13 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
   h->map_size = span.size;
   h->user = user;
   h->usable = span.size - offset;
-  // Huge-aligned objects only in their own map: the free fast path, which
-  // reads a chunk's header, must not take their chunk (user data) for a
-  // superslab. A cached mapping kept its bit (Unmap clears it): a locked write
-  // to a word that maps 128 MiB, which other threads' frees read, only when new.
-  if ((huge_aligned && !ChunkMapSet(g_huge_aligned_map, reinterpret_cast<uintptr_t>(user))) ||
-      (fresh && !huge_aligned && !ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(base)))) {
+  // Huge-aligned objects (always fresh: never cached) only in their own map:
+  // the free fast path, which reads a chunk's header, must not take their
+  // chunk (user data) for a superslab. A cached mapping kept its bit (Unmap
+  // clears it): a locked write to a word that maps 128 MiB, which other
+  // threads' frees read, only when new.
+  if (fresh && !ChunkMapSet(huge_aligned ? g_huge_aligned_map : g_chunk_map,
+                            reinterpret_cast<uintptr_t>(huge_aligned ? user : base))) {
     OsUnmap(span.base, span.size);  // no memory for the map's leaf
     errno = ENOMEM;
     return nullptr;
