@@ -185,24 +185,23 @@ class alignas(kPageSize) ChunkMap {
     // addr - 1 folds nullptr into the same test as addresses beyond 47 bits.
     if ((addr - 1) >> kAddressBits) return false;
     const uintptr_t chunk = addr >> kChunkShift;
-    const std::atomic<uint64_t>* leaf = leaves_[chunk >> kLeafShift].load(std::memory_order_acquire);
+    const std::atomic<uint64_t>* leaf = LeafOf(chunk);
     if (leaf == nullptr) return false;
-    return (leaf[(chunk >> 6) & (kLeafWords - 1)].load(std::memory_order_relaxed) >> (chunk & 63)) & 1;
+    return (leaf[WordOf(chunk)].load(std::memory_order_relaxed) >> (chunk & 63)) & 1;
   }
   // False, with nothing set, when the chunk's leaf could not be made (no
   // memory): only for a chunk no bit of its TiB was ever set in.
   bool Set(uintptr_t addr) {
     const uintptr_t chunk = addr >> kChunkShift;
-    std::atomic<uint64_t>* leaf = leaves_[chunk >> kLeafShift].load(std::memory_order_acquire);
+    std::atomic<uint64_t>* leaf = LeafOf(chunk);
     if (leaf == nullptr && (leaf = MakeLeaf(chunk >> kLeafShift)) == nullptr) return false;
-    leaf[(chunk >> 6) & (kLeafWords - 1)].fetch_or(uint64_t{1} << (chunk & 63), std::memory_order_release);
+    leaf[WordOf(chunk)].fetch_or(uint64_t{1} << (chunk & 63), std::memory_order_release);
     return true;
   }
   // Only for a chunk whose bit was set (its leaf exists).
   void Clear(uintptr_t addr) {
     const uintptr_t chunk = addr >> kChunkShift;
-    std::atomic<uint64_t>* leaf = leaves_[chunk >> kLeafShift].load(std::memory_order_acquire);
-    leaf[(chunk >> 6) & (kLeafWords - 1)].fetch_and(~(uint64_t{1} << (chunk & 63)), std::memory_order_release);
+    LeafOf(chunk)[WordOf(chunk)].fetch_and(~(uint64_t{1} << (chunk & 63)), std::memory_order_release);
   }
   // Leaves made so far (for tests).
   size_t LeafCount() const;
@@ -210,6 +209,12 @@ class alignas(kPageSize) ChunkMap {
   static const size_t kOwnLeafOffset;
 
  private:
+  // The leaf that holds chunk number `chunk`'s bit (nullptr: not made yet),
+  // and the word of it that does.
+  std::atomic<uint64_t>* LeafOf(uintptr_t chunk) const {
+    return leaves_[chunk >> kLeafShift].load(std::memory_order_acquire);
+  }
+  static size_t WordOf(uintptr_t chunk) { return (chunk >> 6) & (kLeafWords - 1); }
   std::atomic<uint64_t>* MakeLeaf(size_t index);
 
   std::atomic<std::atomic<uint64_t>*> leaves_[kTopEntries] = {};
