@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "boxes/os_memory/os_memory.h"
 #include "profiles/profile.h"
 
 extern char** environ;
@@ -152,10 +153,11 @@ bool IsKnownName(const char* entry) {
 
 // The environment when `environ` is not set up yet (a malloc from the dynamic
 // loader or from a static binary's early start-up): /proc/self/environ, read
-// into static storage because nothing may be allocated here.
+// into static storage because nothing may be allocated here (pages no other
+// program touches: HAKMEM_LARGE_BSS).
 const char* const* EnvironmentFromProc() {
-  static char buffer[64 * 1024];
-  static const char* entries[1024];
+  HAKMEM_LARGE_BSS static char buffer[64 * 1024];
+  HAKMEM_LARGE_BSS static const char* entries[1024];
   const int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return nullptr;
   size_t len = 0;

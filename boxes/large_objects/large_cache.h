@@ -84,17 +84,19 @@ class LargeCacheIndex {
   void UnlinkFromBucketAndFree(LargeCacheNode* node);
   CachedMapping Remove(LargeCacheNode* node);
 
-  // Entries never used yet are nodes_[used_...]; released ones wait on
-  // free_nodes_ (linked through next_in_bucket).
-  LargeCacheNode nodes_[kCapacity] = {};
-  size_t used_ = 0;
-  LargeCacheNode* free_nodes_ = nullptr;
-  LargeCacheNode* buckets_[kBuckets] = {};
-  uint64_t non_empty_[(kBuckets + 63) / 64] = {};
-  LargeCacheNode* newest_ = nullptr;
-  LargeCacheNode* oldest_ = nullptr;
+  // What every insert and take writes comes first and the entries last, so
+  // that a cache holding a few mappings has written its first two pages only.
   size_t count_ = 0;
   size_t bytes_ = 0;
+  LargeCacheNode* newest_ = nullptr;
+  LargeCacheNode* oldest_ = nullptr;
+  uint64_t non_empty_[(kBuckets + 63) / 64] = {};
+  LargeCacheNode* buckets_[kBuckets] = {};
+  // Entries never used yet are nodes_[used_...]; released ones wait on
+  // free_nodes_ (linked through next_in_bucket).
+  size_t used_ = 0;
+  LargeCacheNode* free_nodes_ = nullptr;
+  LargeCacheNode nodes_[kCapacity] = {};
 };
 
 }  // namespace hakmem

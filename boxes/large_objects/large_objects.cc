@@ -32,8 +32,9 @@ constexpr size_t kBurstBudgets = 4;
 SpinLock g_lock;
 // At most LargeCacheIndex::kCapacity mappings, whatever the budget: each is a
 // region of the process's address space, and the kernel limits how many there
-// are. Constant-initialised: malloc may run before any constructor.
-constinit LargeCacheIndex g_cache;
+// are. Constant-initialised: malloc may run before any constructor. Its
+// pages stay untouched in a program that caches no large object.
+HAKMEM_LARGE_BSS constinit LargeCacheIndex g_cache;
 std::atomic<size_t> g_live_count{0};
 std::atomic<size_t> g_live_bytes{0};
 // The live objects' mappings, header pages included, and the most they ever

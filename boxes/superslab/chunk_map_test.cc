@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iterator>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -15,13 +16,16 @@ namespace {
 
 constexpr uintptr_t kLeafSpan = uintptr_t{1} << (kChunkShift + ChunkMap::kLeafShift);  // 1 TiB
 
-// Each test gets a map of its own (68 KiB), static as the allocator's are
-// (their leaves are never freed).
+// Each test gets a map of its own (1 KiB and a 64 KiB leaf), static as the
+// allocator's are (their leaves are never freed).
 ChunkMap& NewMap() {
-  static ChunkMap maps[32];
+  constexpr size_t kMaps = 32;
+  static ChunkMap::Leaf own_leaves[kMaps];
+  alignas(ChunkMap) static unsigned char storage[kMaps][sizeof(ChunkMap)];
   static size_t used = 0;
-  if (used == std::size(maps)) std::abort();  // more maps than tests asked for: make the array longer
-  return maps[used++];
+  if (used == kMaps) std::abort();  // more maps than tests asked for: make the arrays longer
+  const size_t i = used++;
+  return *new (storage[i]) ChunkMap(own_leaves[i]);
 }
 
 TEST(ChunkMapTest, ASetChunkAnswersForEveryAddressInItAndNoOther) {
@@ -89,17 +93,21 @@ TEST(ChunkMapTest, ThreadsMakingTheSameLeafAtOnceAgreeOnOne) {
 
 // The flat bitmap this replaced was 8 MiB of bss per map, all of which
 // mlockall faults in: now the pointers and one leaf.
-TEST(ChunkMapTest, AMapIsSmall) { EXPECT_LE(sizeof(ChunkMap), size_t{68} << 10); }
+TEST(ChunkMapTest, AMapIsSmall) {
+  EXPECT_LE(sizeof(ChunkMap), size_t{1} << 11) << "the part among the small globals";
+  EXPECT_LE(sizeof(ChunkMap) + sizeof(ChunkMap::Leaf), size_t{68} << 10);
+}
 
-// A map whose bits lie in one TiB touches one page of its own: the pointer
-// to the leaf and the leaf's first words share it.
-TEST(ChunkMapTest, TheFirstLeafStartsOnThePointersPage) {
+// A map whose bits lie in one TiB maps no leaf: the first is its own storage.
+TEST(ChunkMapTest, TheFirstLeafIsTheMapsOwn) {
   ChunkMap& map = NewMap();
-  ASSERT_TRUE(map.Set(uintptr_t{2} << 40));
-  EXPECT_EQ(map.LeafCount(), 1u);
-  const uintptr_t start = reinterpret_cast<uintptr_t>(&map);
-  EXPECT_EQ(start % kPageSize, 0u);
-  EXPECT_LT(ChunkMap::kOwnLeafOffset, kPageSize);
+  const uintptr_t base = uintptr_t{5} << 40;
+  ASSERT_TRUE(map.Set(base));
+  EXPECT_TRUE(map.HoldsInOwnLeaf(base));
+  EXPECT_TRUE(map.HoldsInOwnLeaf(base + kLeafSpan - 1));
+  ASSERT_TRUE(map.Set(base - kLeafSpan));
+  EXPECT_FALSE(map.HoldsInOwnLeaf(base - kLeafSpan)) << "the second leaf is mapped";
+  EXPECT_EQ(map.LeafCount(), 2u);
 }
 
 }  // namespace

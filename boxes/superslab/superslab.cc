@@ -7,8 +7,14 @@
 
 namespace hakmem {
 
-ChunkMap g_chunk_map;
-ChunkMap g_huge_aligned_map;
+namespace {
+HAKMEM_LARGE_BSS ChunkMap::Leaf g_chunk_map_own_leaf;
+HAKMEM_LARGE_BSS ChunkMap::Leaf g_huge_aligned_map_own_leaf;
+}  // namespace
+
+// Constant-initialised: malloc may run before any constructor.
+constinit ChunkMap g_chunk_map{g_chunk_map_own_leaf};
+constinit ChunkMap g_huge_aligned_map{g_huge_aligned_map_own_leaf};
 
 namespace {
 std::atomic<size_t> g_superslabs_live{0};
@@ -19,11 +25,11 @@ std::atomic<size_t> g_superslabs_peak{0};
 // same leaf missing each make one, and those that lose the race give theirs
 // up (the map's own leaf stays unused if it was the loser's: at most once).
 std::atomic<uint64_t>* ChunkMap::MakeLeaf(size_t index) {
-  constexpr size_t kLeafBytes = sizeof(first_leaf_);
+  constexpr size_t kLeafBytes = sizeof(Leaf);
   std::atomic<uint64_t>* leaf = nullptr;
-  const bool own = !first_leaf_taken_.exchange(true, std::memory_order_relaxed);
+  const bool own = !own_leaf_taken_.exchange(true, std::memory_order_relaxed);
   if (own) {
-    leaf = first_leaf_;
+    leaf = own_leaf_;
   } else {
     leaf = static_cast<std::atomic<uint64_t>*>(OsMapAligned(kLeafBytes, kPageSize));
     if (leaf == nullptr) return nullptr;

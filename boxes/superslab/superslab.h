@@ -157,27 +157,28 @@ void SlabMakeSentinel(Slab* s);
 // One bit per 2 MiB chunk of the 47-bit user address space, in two levels (as
 // tcmalloc's and jemalloc's page maps): 129 leaf pointers and 64 KiB leaves of
 // 524,288 bits, each covering 1 TiB of address space, made when a bit in their
-// range is first set and never freed. The first leaf is the map's own, right
-// after the pointers, so that a program whose mappings lie in one TiB (hakmem
-// asks for them from one region, boxes/os_memory) touches one page of the map,
-// as with a flat bitmap; other leaves are mapped. A flat bitmap was 8 MiB of
-// bss per map, which costs nothing until a program calls mlockall: then all
-// of it is faulted in (a small program 22 MiB resident, 16 of them the two
-// maps; mimalloc 35, glibc 2.4). Tests cost one load more than the flat
-// map's, from the line that holds the pointers.
+// range is first set and never freed. The first leaf is the map's own static
+// storage (HAKMEM_LARGE_BSS, apart from the pointers, which lie among the
+// small globals), so that a program whose mappings lie in one TiB (hakmem
+// asks for them from one region, boxes/os_memory) maps no leaf and touches
+// only the leaf's pages its bits are in; other leaves are mapped. A flat
+// bitmap was 8 MiB of bss per map, which costs nothing until a program calls
+// mlockall: then all of it is faulted in (a small program 22 MiB resident, 16
+// of them the two maps; mimalloc 35, glibc 2.4). Tests cost one load more than
+// the flat map's, from the line that holds the pointers.
 inline constexpr size_t kAddressBits = 47;
 
-// Page-aligned, so that the pointers and the start of the map's own leaf share
-// a page.
-class alignas(kPageSize) ChunkMap {
+class ChunkMap {
  public:
   static constexpr size_t kLeafShift = 19;  // 2^19 chunks per leaf
   static constexpr size_t kLeafWords = (size_t{1} << kLeafShift) / 64;
   // One spare entry: Test lets exactly 2^47 through its bound test, and that
   // address's leaf would be the spare one, which nothing ever makes.
   static constexpr size_t kTopEntries = (size_t{1} << (kAddressBits - kChunkShift - kLeafShift)) + 1;
+  using Leaf = std::atomic<uint64_t>[kLeafWords];
 
-  constexpr ChunkMap() = default;
+  // `own_leaf`: zeroed static storage, the first leaf made.
+  constexpr explicit ChunkMap(Leaf& own_leaf) : own_leaf_(own_leaf) {}
   ChunkMap(const ChunkMap&) = delete;
   ChunkMap& operator=(const ChunkMap&) = delete;
 
@@ -203,10 +204,10 @@ class alignas(kPageSize) ChunkMap {
     const uintptr_t chunk = addr >> kChunkShift;
     LeafOf(chunk)[WordOf(chunk)].fetch_and(~(uint64_t{1} << (chunk & 63)), std::memory_order_release);
   }
-  // Leaves made so far (for tests).
+  // Leaves made so far, and whether the one holding `addr`'s bit is the map's
+  // own (for tests).
   size_t LeafCount() const;
-  // Where the map's own leaf starts (for tests).
-  static const size_t kOwnLeafOffset;
+  bool HoldsInOwnLeaf(uintptr_t addr) const { return LeafOf(addr >> kChunkShift) == own_leaf_; }
 
  private:
   // The leaf that holds chunk number `chunk`'s bit (nullptr: not made yet),
@@ -218,12 +219,9 @@ class alignas(kPageSize) ChunkMap {
   std::atomic<uint64_t>* MakeLeaf(size_t index);
 
   std::atomic<std::atomic<uint64_t>*> leaves_[kTopEntries] = {};
-  std::atomic<bool> first_leaf_taken_{false};
-  alignas(64) std::atomic<uint64_t> first_leaf_[kLeafWords] = {};
+  std::atomic<bool> own_leaf_taken_{false};
+  std::atomic<uint64_t>* const own_leaf_;
 };
-
-inline constexpr size_t ChunkMap::kOwnLeafOffset = offsetof(ChunkMap, first_leaf_);
-static_assert(ChunkMap::kOwnLeafOffset < kPageSize);
 
 extern ChunkMap g_chunk_map;
 // Chunks whose first byte is a large object aligned to >= 2 MiB (header just
