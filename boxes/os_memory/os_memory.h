@@ -18,8 +18,7 @@ inline constexpr uintptr_t AlignUp(uintptr_t n, size_t alignment) { return (n + 
 // cache's index, the early environment buffer), of which a program writes one
 // page or none: they go to .lbss, which the linker places after .bss, so that
 // the small globals every program writes share a page or two instead of lying
-// between the tables, one page each (BALANCED's peak RSS at ws=400 is a tie
-// with mimalloc's decided by a few pages).
+// between the tables, one page each (docs/PERFORMANCE.md, experiment 89).
 #define HAKMEM_LARGE_BSS __attribute__((section(".lbss.hakmem")))
 
 struct OsCounters {

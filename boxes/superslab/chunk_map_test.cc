@@ -3,7 +3,6 @@
 // the same leaf at once, and its size, which is what mlockall locks.
 #include <cstdint>
 #include <cstdlib>
-#include <iterator>
 #include <new>
 #include <thread>
 #include <vector>
