@@ -5,7 +5,8 @@
 # each writing only the pages a program uses (docs/PERFORMANCE.md, experiment
 # 89). With the tables between the globals the same program wrote 7 pages; now
 # 2 when its large block stays in its thread's front (FAST), 3 when it goes to
-# the shared cache (BALANCED, whose front holds less than 1 MiB).
+# the shared cache (BALANCED, whose front holds less than 1 MiB) or when the
+# statistics' globals take a second page (OBSERVE).
 set -euo pipefail
 
 lib="$(realpath "$1")"
