@@ -153,8 +153,8 @@ bool IsKnownName(const char* entry) {
 
 // The environment when `environ` is not set up yet (a malloc from the dynamic
 // loader or from a static binary's early start-up): /proc/self/environ, read
-// into static storage because nothing may be allocated here (pages no other
-// program touches: HAKMEM_LARGE_BSS).
+// into static storage because nothing may be allocated here (HAKMEM_LARGE_BSS:
+// a program whose `environ` is set up never writes these pages).
 const char* const* EnvironmentFromProc() {
   HAKMEM_LARGE_BSS static char buffer[64 * 1024];
   HAKMEM_LARGE_BSS static const char* entries[1024];

@@ -10,16 +10,13 @@ namespace hakmem {
 namespace {
 HAKMEM_LARGE_BSS ChunkMap::Leaf g_chunk_map_own_leaf;
 HAKMEM_LARGE_BSS ChunkMap::Leaf g_huge_aligned_map_own_leaf;
+std::atomic<size_t> g_superslabs_live{0};
+std::atomic<size_t> g_superslabs_peak{0};
 }  // namespace
 
 // Constant-initialised: malloc may run before any constructor.
 constinit ChunkMap g_chunk_map{g_chunk_map_own_leaf};
 constinit ChunkMap g_huge_aligned_map{g_huge_aligned_map_own_leaf};
-
-namespace {
-std::atomic<size_t> g_superslabs_live{0};
-std::atomic<size_t> g_superslabs_peak{0};
-}  // namespace
 
 // Without a lock, so that fork cannot leave one held: threads that find the
 // same leaf missing each make one, and those that lose the race give theirs
