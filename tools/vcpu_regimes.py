@@ -13,6 +13,8 @@ medians are reported per regime.
 
     tools/vcpu_regimes.py --seconds=150 --larson hakmem mimalloc [name=PATH ...]
     tools/vcpu_regimes.py --seconds=150 --mixed_threads=2 hakmem mimalloc [name=PATH ...]
+    tools/vcpu_regimes.py --mixed_threads=2 --ws=64 --cycles=3000000 \
+        --min_size=262145 --max_size=4194304 hakmem mimalloc   # large objects
 
 A bare name is the allocator's binary in bazel-bin (--config=fast, built
 beforehand: //benchmarks:micro for --larson, //benchmarks:mixed for
@@ -104,7 +106,11 @@ def main():
     parser.add_argument("--seconds", type=float, default=150, help="how long to keep running rounds")
     kind = parser.add_mutually_exclusive_group(required=True)
     kind.add_argument("--larson", action="store_true", help="Larson-style churn, 2 threads (ns per operation)")
-    kind.add_argument("--mixed_threads", type=int, help="Mixed, ws=8192, with this many threads (M ops/s)")
+    kind.add_argument("--mixed_threads", type=int, help="Mixed with this many threads (M ops/s)")
+    parser.add_argument("--ws", type=int, default=8192, help="Mixed: working set (slots per thread)")
+    parser.add_argument("--cycles", type=int, default=MIXED_CYCLES, help="Mixed: operations per run")
+    parser.add_argument("--min_size", type=int, help="Mixed: smallest request (the worker's default if not given)")
+    parser.add_argument("--max_size", type=int, help="Mixed: largest request (the worker's default if not given)")
     parser.add_argument("--bazel_bin", help="where bare names are found (default: tools/bazel info)")
     parser.add_argument("binaries", nargs="+", help="allocator name, or name=PATH")
     args = parser.parse_args()
@@ -117,6 +123,9 @@ def main():
         named.append((name, path or os.path.join(directory, prefix + name)))
     names = [name for name, _ in named]
     probe_binary = os.path.join(directory, "micro_benchmark_glibc")
+    mixed_flags = ["--cycles=%d" % args.cycles, "--ws=%d" % args.ws, "--threads=%d" % (args.mixed_threads or 1)]
+    mixed_flags += ["--%s=%d" % (flag, value) for flag, value in (("min_size", args.min_size), ("max_size", args.max_size))
+                    if value is not None]
 
     def larson(binary, min_time):
         out = subprocess.run([binary, "--benchmark_filter=" + re.escape(LARSON_TWO_THREADS),
@@ -127,9 +136,8 @@ def main():
     def measure(binary):
         if args.larson:
             return larson(binary, 0.2)
-        out = subprocess.run([binary, "--cycles=%d" % MIXED_CYCLES, "--ws=8192", "--threads=%d" % args.mixed_threads],
-                             check=True, capture_output=True, text=True).stdout
-        return mixed_mops(out)
+        return mixed_mops(subprocess.run([binary] + mixed_flags, check=True, capture_output=True, text=True).stdout,
+                          args.cycles)
 
     rounds = []
     skipped = 0

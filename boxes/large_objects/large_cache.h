@@ -84,18 +84,20 @@ class LargeCacheIndex {
   void UnlinkFromBucketAndFree(LargeCacheNode* node);
   CachedMapping Remove(LargeCacheNode* node);
 
-  // What every insert and take writes comes first and the entries last, so
-  // that a cache holding a few mappings has written its first two pages only.
-  size_t count_ = 0;
+  // What every insert and take writes comes first, in one cache line with the
+  // bitmap's first word (buckets of up to 256 MiB), and the entries last, so
+  // that a cache holding a few mappings has written its first two pages only,
+  // and two threads taking turns at the lock move as few lines as they can.
+  alignas(64) size_t count_ = 0;
   size_t bytes_ = 0;
   LargeCacheNode* newest_ = nullptr;
   LargeCacheNode* oldest_ = nullptr;
-  uint64_t non_empty_[(kBuckets + 63) / 64] = {};
-  LargeCacheNode* buckets_[kBuckets] = {};
   // Entries never used yet are nodes_[used_...]; released ones wait on
   // free_nodes_ (linked through next_in_bucket).
   size_t used_ = 0;
   LargeCacheNode* free_nodes_ = nullptr;
+  uint64_t non_empty_[(kBuckets + 63) / 64] = {};
+  LargeCacheNode* buckets_[kBuckets] = {};
   LargeCacheNode nodes_[kCapacity] = {};
 };
 

@@ -26,32 +26,42 @@ namespace {
 // header; larger ones start the object on a chunk and put the header below it.
 constexpr size_t kMaxInChunkAlignment = kChunkSize / 2;
 
-// How many budgets the cache may hold after a burst of frees (PutCached).
+// How many budgets the cache may hold after a burst of frees (PutCachedOrUnmap).
 constexpr size_t kBurstBudgets = 4;
 
-SpinLock g_lock;
+constexpr size_t kCacheLineSize = 64;
+
+// On a line of its own: waiters spin reading it, and the counters below are
+// written on every large call whether or not the lock is taken.
+alignas(kCacheLineSize) SpinLock g_lock;
 // At most LargeCacheIndex::kCapacity mappings, whatever the budget: each is a
 // region of the process's address space, and the kernel limits how many there
 // are. Constant-initialised: malloc may run before any constructor. Its
 // pages stay untouched in a program that caches no large object.
 HAKMEM_LARGE_BSS constinit LargeCacheIndex g_cache;
-std::atomic<size_t> g_live_count{0};
-std::atomic<size_t> g_live_bytes{0};
-// The live objects' mappings, header pages included, and the most they ever
-// came to: what the cache's limit is reckoned in (PutCached).
-std::atomic<size_t> g_live_mapped{0};
-std::atomic<size_t> g_peak_live_mapped{0};
+// Together on one line, apart from the lock's: each large call updates
+// several of them, and on two threads the line moves between cores once per
+// call instead of once per counter.
+struct alignas(kCacheLineSize) LiveCounters {
+  std::atomic<size_t> count{0};
+  std::atomic<size_t> bytes{0};
+  // The live objects' mappings, header pages included, and the most they ever
+  // came to: what the cache's limit is reckoned in (PutCachedOrUnmap).
+  std::atomic<size_t> mapped{0};
+  std::atomic<size_t> peak_mapped{0};
+};
+constinit LiveCounters g_live;
 
 void AddLive(size_t usable, size_t mapped) {
-  g_live_bytes.fetch_add(usable, std::memory_order_relaxed);
-  const size_t live = g_live_mapped.fetch_add(mapped, std::memory_order_relaxed) + mapped;
-  size_t peak = g_peak_live_mapped.load(std::memory_order_relaxed);
-  while (live > peak && !g_peak_live_mapped.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
+  g_live.bytes.fetch_add(usable, std::memory_order_relaxed);
+  const size_t live = g_live.mapped.fetch_add(mapped, std::memory_order_relaxed) + mapped;
+  size_t peak = g_live.peak_mapped.load(std::memory_order_relaxed);
+  while (live > peak && !g_live.peak_mapped.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
   }
 }
 void SubtractLive(size_t usable, size_t mapped) {
-  g_live_bytes.fetch_sub(usable, std::memory_order_relaxed);
-  g_live_mapped.fetch_sub(mapped, std::memory_order_relaxed);
+  g_live.bytes.fetch_sub(usable, std::memory_order_relaxed);
+  g_live.mapped.fetch_sub(mapped, std::memory_order_relaxed);
 }
 
 // Whether `size` bytes `offset` into a mapping can be mapped at all.
@@ -108,12 +118,14 @@ uint64_t NowMs() {
 // neither.
 uint64_t NowMsIfDecaying() { return GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0; }
 
-// Keeps the mapping for reuse when the policy allows, as freed at `now_ms`;
-// false: caller unmaps.
-bool PutCached(void* base, size_t size, uint64_t now_ms) {
+// Keeps freed mappings (at most LargeFront::kEntries) for reuse where the
+// policy allows, as freed at `now_ms`, under one hold of the lock; unmaps the
+// others. One hold for a batch: on two threads handing large objects to each
+// other, a front lets go of mappings in bursts, and the lock's line and the
+// index's move between the cores once per burst instead of once per mapping.
+void PutCachedOrUnmap(const LargeFront::Entry* entries, size_t n, uint64_t now_ms) {
   const Gates& g = GlobalGates();
   const size_t budget = g.large_cache_mb << 20;
-  if (size > budget) return false;  // before any madvise that would be wasted
   // Beyond the budget, the cache may hold what keeps the program's large
   // objects, live and cached, within the most it ever had live: threads that
   // free large objects in bursts find them again, and caching never takes
@@ -121,20 +133,34 @@ bool PutCached(void* base, size_t size, uint64_t now_ms) {
   // most the decay time). Up to kBurstBudgets budgets, though: a program that
   // frees gigabytes and then waits for something, with no allocation to run
   // the decay, keeps no more than that.
-  const size_t live = g_live_mapped.load(std::memory_order_relaxed);
-  const size_t peak = g_peak_live_mapped.load(std::memory_order_relaxed);
+  const size_t live = g_live.mapped.load(std::memory_order_relaxed);
+  const size_t peak = g_live.peak_mapped.load(std::memory_order_relaxed);
   const size_t freed_since_peak = peak > live ? peak - live : 0;
   const size_t limit = std::clamp(freed_since_peak, budget, budget * kBurstBudgets);
-  bool zeroed = false;
-  if (LeanOverTarget()) {
-    if (g.lean_decommit == Decommit::kNone) return false;
-    zeroed = OsDecommit(base, size, g.lean_decommit);
+  const bool lean = LeanOverTarget();
+  const bool cacheable = !lean || g.lean_decommit != Decommit::kNone;
+  bool zeroed[LargeFront::kEntries] = {};
+  bool kept[LargeFront::kEntries] = {};
+  if (cacheable) {
+    // Larger than the budget: unmapped, before any madvise that would be wasted.
+    if (lean) {
+      for (size_t i = 0; i < n; ++i) {
+        if (entries[i].size <= budget) zeroed[i] = OsDecommit(entries[i].base, entries[i].size, g.lean_decommit);
+      }
+    }
+    SpinLockHolder hold(g_lock);
+    const bool was_empty = g_cache.count() == 0;
+    for (size_t i = 0; i < n; ++i) {
+      // Only what fits is kept; older mappings are not evicted for it.
+      const LargeFront::Entry& e = entries[i];
+      kept[i] = e.size <= budget && g_cache.bytes() + e.size <= limit &&
+                g_cache.Insert(CachedMapping{e.base, e.size, zeroed[i]}, now_ms);
+    }
+    if (was_empty && g_cache.count() != 0) UpdateNextExpiryLocked();
   }
-  SpinLockHolder hold(g_lock);
-  // Only what fits is kept; older mappings are not evicted for it.
-  if (g_cache.bytes() + size > limit || !g_cache.Insert(CachedMapping{base, size, zeroed}, now_ms)) return false;
-  if (g_cache.count() == 1) UpdateNextExpiryLocked();
-  return true;
+  for (size_t i = 0; i < n; ++i) {
+    if (!kept[i]) Unmap(entries[i].base, entries[i].size);
+  }
 }
 
 // Unmaps the cached mappings cached at or before `cutoff_ms`, a batch at a
@@ -163,6 +189,32 @@ void ReleaseIfDue(uint64_t now_ms) {
   if (due == 0 || now_ms < due) return;
   // due != 0: the decay is on, and now_ms >= due >= the decay.
   UnmapCachedAtOrBefore(now_ms - GlobalGates().large_cache_decay_ms);
+}
+
+template <typename T>
+void StoreIfChanged(T& field, T value) {
+  if (field != value) field = value;
+}
+
+// Fills in the header of a mapping about to hold an object; `blank`: its
+// pages read as zero. A mapping reused from a front or the cache keeps the
+// header of its last object, unless the cache gave its pages back: only what
+// differs is written, so that the lines another thread's free of the object
+// reads (the span map, the sentinel, the sizes) stay in that thread's cache
+// instead of moving to this core and back (docs/PERFORMANCE.md, experiment
+// 91: two threads handing large objects to each other).
+void WriteHeader(LargeHeader* h, bool blank, char* base, size_t map_size, char* user, size_t usable) {
+  h->magic = kLargeMagic;
+  // Only the kernel changes a freed mapping's header, a page at a time, when
+  // the cache gives its pages back: a page it dropped reads as zero.
+  if (blank || h->no_spans[0] != kNoSpanEntry) {
+    for (SpanMapEntry& entry : h->no_spans) entry = kNoSpanEntry;
+    SlabMakeSentinel(&h->no_span);
+  }
+  StoreIfChanged<void*>(h->map_base, base);
+  StoreIfChanged(h->map_size, map_size);
+  StoreIfChanged<void*>(h->user, user);
+  StoreIfChanged(h->usable, usable);
 }
 
 // --- the threads' fronts ---------------------------------------------------
@@ -196,13 +248,47 @@ LargeFront::Entry FrontRemove(LargeFront* front, uint32_t i) {
   return e;
 }
 
-// A freed object's mapping (leaving a front, or freed past it) stops counting
-// as live: to the shared cache when `to_cache` and the cache takes it, else to
+// Takes the `k` oldest entries out, into `out`.
+void FrontRemoveOldest(LargeFront* front, uint32_t k, LargeFront::Entry* out) {
+  const uint32_t n = front->count.load(std::memory_order_relaxed);
+  size_t usable = 0;
+  size_t bytes = 0;
+  for (uint32_t i = 0; i < k; ++i) {
+    out[i] = front->entries[i];
+    usable += out[i].usable;
+    bytes += out[i].size;
+  }
+  std::copy(front->entries + k, front->entries + n, front->entries);
+  front->count.store(n - k, std::memory_order_relaxed);
+  front->usable.store(front->usable.load(std::memory_order_relaxed) - usable, std::memory_order_relaxed);
+  front->bytes -= bytes;
+}
+
+// Freed objects' mappings (leaving a front, or freed past it) stop counting as
+// live: to the shared cache when `to_cache` and the cache takes them, else to
 // the kernel.
-void ReleaseMapping(const LargeFront::Entry& e, bool to_cache, uint64_t now_ms) {
-  g_live_count.fetch_sub(1, std::memory_order_relaxed);
-  SubtractLive(e.usable, e.size);
-  if (!to_cache || !PutCached(e.base, e.size, now_ms)) Unmap(e.base, e.size);
+void ReleaseMappings(const LargeFront::Entry* entries, size_t n, bool to_cache, uint64_t now_ms) {
+  if (n == 0) return;
+  size_t usable = 0;
+  size_t mapped = 0;
+  for (size_t i = 0; i < n; ++i) {
+    usable += entries[i].usable;
+    mapped += entries[i].size;
+  }
+  g_live.count.fetch_sub(n, std::memory_order_relaxed);
+  SubtractLive(usable, mapped);
+  if (to_cache) {
+    PutCachedOrUnmap(entries, n, now_ms);
+  } else {
+    for (size_t i = 0; i < n; ++i) Unmap(entries[i].base, entries[i].size);
+  }
+}
+
+// Lets go of the `k` oldest entries in one batch.
+void FrontReleaseOldest(LargeFront* front, uint32_t k, bool to_cache, uint64_t now_ms) {
+  LargeFront::Entry batch[LargeFront::kEntries];
+  FrontRemoveOldest(front, k, batch);
+  ReleaseMappings(batch, k, to_cache, now_ms);
 }
 
 // Entries freed before this went unused for the decay time at `now_ms`
@@ -220,9 +306,10 @@ void FrontExpire(LargeFront* front, uint64_t cutoff_ms) {
     front->trims_seen = trims;
     cutoff_ms = UINT64_MAX;
   }
-  while (front->count.load(std::memory_order_relaxed) != 0 && front->entries[0].freed_ms < cutoff_ms) {
-    ReleaseMapping(FrontRemove(front, 0), false, 0);
-  }
+  const uint32_t n = front->count.load(std::memory_order_relaxed);
+  uint32_t expired = 0;
+  while (expired < n && front->entries[expired].freed_ms < cutoff_ms) ++expired;
+  FrontReleaseOldest(front, expired, false, 0);
 }
 
 // The smallest held mapping of at least `size` bytes and at most twice that.
@@ -253,10 +340,18 @@ bool FrontPut(LargeFront* front, void* base, size_t size, size_t usable, uint64_
   if (size > cap) return false;
   if (!front->registered) FrontRegister(front);
   FrontExpire(front, ExpiryCutoff(now_ms));
-  while (front->count.load(std::memory_order_relaxed) == LargeFront::kEntries || front->bytes + size > cap) {
-    ReleaseMapping(FrontRemove(front, 0), true, now_ms);
+  uint32_t n = front->count.load(std::memory_order_relaxed);
+  if (n == LargeFront::kEntries || front->bytes + size > cap) {
+    // The oldest, as many as make room for this one, and up to a batch.
+    uint32_t k = 0;
+    size_t bytes = front->bytes;
+    while (k < n && (n - k == LargeFront::kEntries || bytes + size > cap ||
+                     (k < LargeFront::kEvictBatch && k < n / 2))) {
+      bytes -= front->entries[k++].size;
+    }
+    FrontReleaseOldest(front, k, true, now_ms);
   }
-  const uint32_t n = front->count.load(std::memory_order_relaxed);
+  n = front->count.load(std::memory_order_relaxed);
   front->entries[n] = {base, size, usable, now_ms};
   front->count.store(n + 1, std::memory_order_relaxed);
   front->usable.store(front->usable.load(std::memory_order_relaxed) + usable, std::memory_order_relaxed);
@@ -279,7 +374,7 @@ size_t LargeFrontShareBytes() {
 
 void LargeFrontFlush(LargeFront* front) {
   const uint64_t now = NowMsIfDecaying();
-  while (front->count.load(std::memory_order_relaxed) != 0) ReleaseMapping(FrontRemove(front, 0), true, now);
+  FrontReleaseOldest(front, front->count.load(std::memory_order_relaxed), true, now);
 }
 
 void LargeFrontTickSlow(LargeFront* front) {
@@ -299,7 +394,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
   CachedMapping stale;
   bool fresh = false;
   // A mapping from the front still counts as live, as the object freed into it.
-  LargeFront::Entry reused;
+  LargeFront::Entry reused{};
   const bool from_front = !huge_aligned && front != nullptr && FrontTake(front, map_size, &reused);
   if (from_front) {
     span = {reused.base, reused.size, false};
@@ -321,13 +416,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
   char* base = static_cast<char*>(span.base);
   char* user = base + offset;
   LargeHeader* h = reinterpret_cast<LargeHeader*>(huge_aligned ? user - kPageSize : base);
-  h->magic = kLargeMagic;
-  for (SpanMapEntry& entry : h->no_spans) entry = kNoSpanEntry;
-  SlabMakeSentinel(&h->no_span);
-  h->map_base = base;
-  h->map_size = span.size;
-  h->user = user;
-  h->usable = span.size - offset;
+  WriteHeader(h, span.zeroed, base, span.size, user, span.size - offset);
   // Huge-aligned objects (always fresh: never cached) only in their own map:
   // the free fast path, which reads a chunk's header, must not take their
   // chunk (user data) for a superslab. A cached mapping kept its bit (Unmap
@@ -342,9 +431,9 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
   if (zero && !span.zeroed) memset(user, 0, h->usable);
   if (from_front) {
     // Differs only when the alignments, and so the offsets, differ.
-    if (h->usable != reused.usable) g_live_bytes.fetch_add(h->usable - reused.usable, std::memory_order_relaxed);
+    if (h->usable != reused.usable) g_live.bytes.fetch_add(h->usable - reused.usable, std::memory_order_relaxed);
   } else {
-    g_live_count.fetch_add(1, std::memory_order_relaxed);
+    g_live.count.fetch_add(1, std::memory_order_relaxed);
     AddLive(h->usable, span.size);
   }
   return user;
@@ -371,7 +460,7 @@ void LargeFree(LargeHeader* h, LargeFront* front) {
   const uintptr_t user = reinterpret_cast<uintptr_t>(h->user);
   h->magic = 0;  // a second free of the same pointer is recognised as invalid
   if ((user & kChunkMask) == 0) {
-    g_live_count.fetch_sub(1, std::memory_order_relaxed);
+    g_live.count.fetch_sub(1, std::memory_order_relaxed);
     SubtractLive(usable, size);
     ChunkMapClear(g_huge_aligned_map, user);
     OsUnmap(base, size);
@@ -379,7 +468,10 @@ void LargeFree(LargeHeader* h, LargeFront* front) {
   }
   // One clock read serves the timestamps and the decays.
   const uint64_t now = NowMsIfDecaying();
-  if (front == nullptr || !FrontPut(front, base, size, usable, now)) ReleaseMapping({base, size, usable, now}, true, now);
+  if (front == nullptr || !FrontPut(front, base, size, usable, now)) {
+    const LargeFront::Entry e{base, size, usable, now};
+    ReleaseMappings(&e, 1, true, now);
+  }
   ReleaseIfDue(now);
 }
 
@@ -472,10 +564,10 @@ size_t LiveLessFronts(const std::atomic<size_t>& live, size_t (*held)(const Larg
 }  // namespace
 
 size_t LargeLiveCount() {
-  return LiveLessFronts(g_live_count, [](const LargeFront& f) -> size_t { return f.count.load(std::memory_order_relaxed); });
+  return LiveLessFronts(g_live.count, [](const LargeFront& f) -> size_t { return f.count.load(std::memory_order_relaxed); });
 }
 size_t LargeLiveBytes() {
-  return LiveLessFronts(g_live_bytes, [](const LargeFront& f) { return f.usable.load(std::memory_order_relaxed); });
+  return LiveLessFronts(g_live.bytes, [](const LargeFront& f) { return f.usable.load(std::memory_order_relaxed); });
 }
 
 void LargeLockForFork() {

@@ -60,6 +60,12 @@ static_assert(sizeof(LargeHeader) <= 4096);
 // the threads that allocate find what it freed.
 struct LargeFront {
   static constexpr size_t kEntries = 16;
+  // A full front lets go of its oldest entries this many at a time (or half
+  // of them, if fewer), into the shared cache under one hold of its lock: two
+  // threads handing large objects to each other free them in bursts, and the
+  // lock's and the index's lines then move between the cores once a batch
+  // instead of once a free (docs/PERFORMANCE.md, experiment 91).
+  static constexpr uint32_t kEvictBatch = 4;
   struct Entry {
     void* base;
     size_t size;    // of the mapping
