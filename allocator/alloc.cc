@@ -23,21 +23,36 @@ bool IsHakmemChunk(const void* p) {
 
 bool IsPowerOfTwo(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
-// The calling thread's front to the large-object cache; none for a thread
-// without a heap (the empty heap is shared).
-LargeFront* ThreadLargeFront() {
+// Large objects go through the calling thread's front to the shared cache,
+// which a thread without a heap has none of (the empty heap is shared). The
+// heap is busy meanwhile (HeapBusyScope): a front changes in several stores.
+void LargeFreeByThread(LargeHeader* header) {
   Heap* h = tls_heap;
-  return h == &g_empty_heap ? nullptr : &h->large_front;
+  if (h == &g_empty_heap) {
+    LargeFree(header, nullptr);
+    return;
+  }
+  HeapBusyScope busy(h);
+  LargeFree(header, &h->large_front);
 }
 
-// The same for a large allocation, which makes the thread's heap if it has
-// none, so that a thread that only ever asks for large objects keeps the ones
-// it frees like any other. A free does not make one: a thread that only frees
-// what others allocated (a consumer) hands them to the shared cache, where
-// the threads that allocate find them.
-LargeFront* AllocatingThreadLargeFront() {
+size_t LargeDrainCacheByThread() {
+  Heap* h = tls_heap;
+  if (h == &g_empty_heap) return LargeDrainCache(nullptr);
+  HeapBusyScope busy(h);
+  return LargeDrainCache(&h->large_front);
+}
+
+// A large allocation makes the thread's heap if it has none, so that a thread
+// that only ever asks for large objects keeps the ones it frees like any
+// other. A free does not make one: a thread that only frees what others
+// allocated (a consumer) hands them to the shared cache, where the threads
+// that allocate find them.
+void* LargeAllocByThread(size_t size, size_t alignment, bool zero) {
   Heap* h = HeapOfThisThread();
-  return h == nullptr ? nullptr : &h->large_front;
+  if (h == nullptr) return LargeAlloc(size, alignment, zero, nullptr);
+  HeapBusyScope busy(h);
+  return LargeAlloc(size, alignment, zero, &h->large_front);
 }
 
 }  // namespace
@@ -48,7 +63,7 @@ void* AllocBig(size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  return LargeAlloc(size, 0, false, AllocatingThreadLargeFront());
+  return LargeAllocByThread(size, 0, false);
 }
 
 void FreeGeneral(void* p, const char* call) {
@@ -83,7 +98,7 @@ void FreeSlow(void* p, const char* call) {
   // A chunk in either map is hakmem's, and LargeHeaderOf reads only headers.
   if (IsHakmemChunk(p)) {
     if (LargeHeader* h = LargeHeaderOf(p)) {
-      LargeFree(h, ThreadLargeFront());
+      LargeFreeByThread(h);
       return;
     }
   }
@@ -116,7 +131,7 @@ void* AllocAligned(size_t alignment, size_t size) {
       }
     }
   }
-  return LargeAlloc(size, alignment, false, AllocatingThreadLargeFront());
+  return LargeAllocByThread(size, alignment, false);
 }
 
 void* Calloc(size_t count, size_t size) {
@@ -125,7 +140,7 @@ void* Calloc(size_t count, size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  if (total > kMaxSlabSize) return LargeAlloc(total, 0, true, AllocatingThreadLargeFront());  // fresh pages stay untouched
+  if (total > kMaxSlabSize) return LargeAllocByThread(total, 0, true);  // fresh pages stay untouched
   void* p = Alloc(total);
   if (p != nullptr) memset(p, 0, total);
   return p;
@@ -217,7 +232,7 @@ int Trim() {
   const OsCounters before = OsCountersSnapshot();
   HeapTrim();
   ReleasePolicyDrainCache();
-  LargeDrainCache(ThreadLargeFront());
+  LargeDrainCacheByThread();
   const OsCounters after = OsCountersSnapshot();
   return after.munmap_calls != before.munmap_calls || after.madvise_calls != before.madvise_calls;
 }
@@ -238,6 +253,7 @@ void ForkChild() {
   LargeUnlockForFork(true);
   ReleasePolicyUnlockForFork(true);
   HeapUnlockForFork(true);
+  HeapForkChild();
 }
 
 // Runs when the library is loaded (before main); the first malloc may come

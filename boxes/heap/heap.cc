@@ -41,6 +41,14 @@ std::atomic<uint32_t> g_abandoned_hint{0};
 
 std::atomic<int64_t> g_bytes_out{0};
 
+// fork()s this process has been through, and the heap of the thread that
+// made the last one (HeapForkChild); under g_registry_lock once threads exist.
+uint64_t g_forks = 0;
+const Heap* g_fork_survivor = nullptr;
+// Heaps older than the last fork other than the survivor may be waiting to
+// be taken back (ReclaimForkOrphans).
+std::atomic<bool> g_fork_orphans_pending{false};
+
 pthread_key_t g_thread_key;
 std::atomic<int> g_init_state{0};  // 0 = no, 1 = in progress, 2 = done
 
@@ -431,6 +439,8 @@ uint32_t TakeFromPartialSpans(Heap* h, size_t cls, uint32_t want, bool may_carve
   return got;
 }
 
+bool ReclaimForkOrphans();
+
 bool Refill(Heap* h, size_t cls) {
   // The large-object cache's decay also runs on the small objects' slow paths
   // (here and in HeapFlush), so that mappings a program freed before it went
@@ -457,7 +467,8 @@ bool Refill(Heap* h, size_t cls) {
       HAKMEM_STAT(h->stats, cls, refills);
       return true;
     }
-    if (AdoptAbandoned(h)) continue;
+    // Heaps a fork left behind first: their superslabs are then abandoned.
+    if (ReclaimForkOrphans() || AdoptAbandoned(h)) continue;
     if (!NewSpan(h, cls)) return false;
   }
 }
@@ -549,6 +560,56 @@ void AbandonAll(Heap* h) {
   if (abandoned_any) g_abandoned_hint.fetch_add(1, std::memory_order_relaxed);
 }
 
+// What a thread's exit does with its heap, but the registry's part: its
+// cached blocks and empty memory go back, the rest of its superslabs are
+// abandoned for live threads to adopt, its large-object front goes to the
+// shared cache.
+void HandBackHeap(Heap* h) {
+  ReturnEverythingUnused(h);
+  AbandonAll(h);
+  LargeFrontFlush(&h->large_front);
+  StatsRetire(&h->stats);
+}
+
+void PoolHeapLocked(Heap* h) {
+  h->next_free = g_free_heaps;
+  g_free_heaps = h;
+}
+
+void RetireLocked(Heap* h) {
+  h->live = false;
+  LargeFrontsSetThreadCount(--g_live_heaps);
+}
+
+// Takes back, one at a time, the heaps of threads the last fork() left behind
+// (HeapForkChild); whether there was any. Each is claimed under the registry
+// lock, so that two threads of the child never hand back the same one.
+bool ReclaimForkOrphans() {
+  if (!g_fork_orphans_pending.load(std::memory_order_relaxed)) return false;
+  bool any = false;
+  for (;;) {
+    Heap* orphan = nullptr;
+    {
+      SpinLockHolder hold(g_registry_lock);
+      for (Heap* h = g_registry; h != nullptr && orphan == nullptr; h = h->next_in_registry) {
+        if (h->live && h->forks_before < g_forks && h != g_fork_survivor &&
+            h->busy.load(std::memory_order_relaxed) == 0) {
+          orphan = h;
+        }
+      }
+      if (orphan == nullptr) {
+        g_fork_orphans_pending.store(false, std::memory_order_relaxed);
+        return any;
+      }
+      RetireLocked(orphan);
+    }
+    HandBackHeap(orphan);
+    SpinLockHolder hold(g_registry_lock);
+    PoolHeapLocked(orphan);
+    any = true;
+  }
+}
+
 void ThreadExitDestructor(void* arg) { HeapThreadExit(static_cast<Heap*>(arg)); }
 
 // A heap's storage: the Heap, then its thread cache's stack slots (kept out of
@@ -579,7 +640,11 @@ Heap* NewHeapStorage() {
     h->next_in_registry = g_registry;
     g_registry = h;
   }
+  // Busy until HeapCreate has set it up: a fork meanwhile leaves it alone.
+  h->busy.store(1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
   h->live = true;  // under the lock HeapForEach reads it with
+  h->forks_before = g_forks;
   LargeFrontsSetThreadCount(++g_live_heaps);
   return h;
 }
@@ -609,6 +674,7 @@ Heap* HeapCreate() {
   if (PrewarmEnabled()) {
     for (size_t c = 0; c < kPrewarmClasses; ++c) Refill(h, c);
   }
+  h->busy.store(0, std::memory_order_release);
   return h;
 }
 
@@ -638,6 +704,7 @@ void* HeapAllocSlow(size_t cls) {
     errno = ENOMEM;
     return nullptr;
   }
+  HeapBusyScope busy(h);
   if (h->cache.heads[cls] == nullptr && !Refill(h, cls)) {
     errno = ENOMEM;
     return nullptr;
@@ -647,6 +714,7 @@ void* HeapAllocSlow(size_t cls) {
 }
 
 void HeapFlush(Heap* heap, size_t cls) {
+  HeapBusyScope busy(heap);
   HAKMEM_STAT(heap->stats, cls, flushes);
   // The block just pushed stays at the head, where the next free's
   // immediate double-free test looks for it; FlushBin takes from the head.
@@ -686,23 +754,32 @@ void HeapRemoteFree(Heap* h, Superslab* ss, Slab* s, void* p) {
 }
 
 void HeapTrim() {
+  ReclaimForkOrphans();
   Heap* h = tls_heap;
-  if (h != &g_empty_heap) ReturnEverythingUnused(h);
+  if (h != &g_empty_heap) {
+    HeapBusyScope busy(h);
+    ReturnEverythingUnused(h);
+  }
   ReclaimAbandoned(true);
 }
 
 void HeapThreadExit(Heap* h) {
   if (h == nullptr || h == &g_empty_heap) return;
-  ReturnEverythingUnused(h);
-  AbandonAll(h);
-  LargeFrontFlush(&h->large_front);
-  StatsRetire(&h->stats);
+  {
+    HeapBusyScope busy(h);
+    HandBackHeap(h);
+  }
   if (tls_heap == h) tls_heap = &g_empty_heap;
   SpinLockHolder hold(g_registry_lock);
-  h->live = false;
-  LargeFrontsSetThreadCount(--g_live_heaps);
-  h->next_free = g_free_heaps;
-  g_free_heaps = h;
+  RetireLocked(h);
+  PoolHeapLocked(h);
+}
+
+void HeapForkChild() {
+  // Two stores to globals: nothing of the orphans is touched until needed.
+  ++g_forks;
+  g_fork_survivor = tls_heap;
+  g_fork_orphans_pending.store(true, std::memory_order_relaxed);
 }
 
 void HeapForEach(void (*fn)(const Heap&, void*), void* arg) {

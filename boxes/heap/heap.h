@@ -43,6 +43,13 @@ struct Heap {
   Heap* next_in_registry;
   Heap* next_free;  // in the pool of heaps of exited threads
   bool live;
+  // How many fork()s this process had been through when the heap was taken
+  // (HeapForkChild: a heap older than the last fork is the forking thread's
+  // or a thread's the child does not have).
+  uint64_t forks_before;
+  // Non-zero while the owner changes its heap in more than a fast path's
+  // single stores (HeapBusyScope).
+  std::atomic<uint32_t> busy;
   ThreadStats stats;
   // Blocks of other threads this thread freed last, each pushed to its owner
   // kRemoteDelay remote frees later, or when the thread trims or exits
@@ -53,6 +60,26 @@ struct Heap {
   LargeFront large_front;  // the large objects this thread freed last
   // Other threads write here (once per batch of remote frees): own cache line.
   alignas(64) std::atomic<uint32_t> remote_hint;
+};
+
+// Marks the heap busy while its owner changes it in more than a fast path's
+// single stores (a slow path, a walk of its large-object front), so that a
+// fork() child does not take back the heap of a thread that was in the middle
+// of it (HeapForkChild): such a heap is left as it was. Owner-only; nests.
+// The fences keep the marks around the changes, as another core and so a
+// fork's copy of memory see them; on x86 they cost nothing.
+class HeapBusyScope {
+ public:
+  explicit HeapBusyScope(Heap* h) : h_(h) {
+    h_->busy.store(h_->busy.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+  }
+  ~HeapBusyScope() { h_->busy.store(h_->busy.load(std::memory_order_relaxed) - 1, std::memory_order_release); }
+  HeapBusyScope(const HeapBusyScope&) = delete;
+  HeapBusyScope& operator=(const HeapBusyScope&) = delete;
+
+ private:
+  Heap* h_;
 };
 
 inline size_t OwnedSlotOf(const Superslab* ss) {
@@ -114,6 +141,16 @@ size_t HeapCheck();
 
 void HeapLockForFork();
 void HeapUnlockForFork(bool child);
+// fork(), in the child, after HeapUnlockForFork: the parent's other threads
+// do not exist here, and their heaps would keep their cached blocks, their
+// superslabs and their large-object fronts for as long as the child runs
+// (frees of their blocks landing on remote lists nobody collects). The call
+// only notes the fork; the child takes those heaps back (as their threads'
+// exits would have) the first time it would otherwise take memory from an
+// abandoned superslab or the OS for a refill, or at malloc_trim: a child that
+// goes on to exec, as most do, copies none of their pages. A heap whose thread
+// was in the middle of changing it (HeapBusyScope) stays as it was.
+void HeapForkChild();
 
 }  // namespace hakmem
 
