@@ -776,7 +776,7 @@ void HeapThreadExit(Heap* h) {
 }
 
 void HeapForkChild() {
-  // Two stores to globals: nothing of the orphans is touched until needed.
+  // Globals only: nothing of the orphans is written until they are needed.
   ++g_forks;
   g_fork_survivor = tls_heap;
   g_fork_orphans_pending.store(true, std::memory_order_relaxed);
