@@ -642,7 +642,7 @@ Heap* NewHeapStorage() {
   }
   // Busy until HeapCreate has set it up: a fork meanwhile leaves it alone.
   h->busy.store(1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
+  StoresBeforeStay();
   h->live = true;  // under the lock HeapForEach reads it with
   h->forks_before = g_forks;
   LargeFrontsSetThreadCount(++g_live_heaps);

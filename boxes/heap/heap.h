@@ -62,17 +62,28 @@ struct Heap {
   alignas(64) std::atomic<uint32_t> remote_hint;
 };
 
+// Keeps the stores before it (a heap's busy mark) ahead of those after it, as
+// another core, and so a fork's copy of memory, sees them. x86 commits stores
+// in order, so there only the compiler must be kept from moving them (and
+// ThreadSanitizer, which does not model fences, has none to warn about).
+inline void StoresBeforeStay() {
+#if defined(__x86_64__) || defined(__i386__)
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#else
+  std::atomic_thread_fence(std::memory_order_release);
+#endif
+}
+
 // Marks the heap busy while its owner changes it in more than a fast path's
 // single stores (a slow path, a walk of its large-object front), so that a
 // fork() child does not take back the heap of a thread that was in the middle
 // of it (HeapForkChild): such a heap is left as it was. Owner-only; nests.
-// The fences keep the marks around the changes, as another core and so a
-// fork's copy of memory see them; on x86 they cost nothing.
+// The mark comes before the changes and goes after them (a release store).
 class HeapBusyScope {
  public:
   explicit HeapBusyScope(Heap* h) : h_(h) {
     h_->busy.store(h_->busy.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
+    StoresBeforeStay();
   }
   ~HeapBusyScope() { h_->busy.store(h_->busy.load(std::memory_order_relaxed) - 1, std::memory_order_release); }
   HeapBusyScope(const HeapBusyScope&) = delete;
