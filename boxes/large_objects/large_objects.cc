@@ -237,28 +237,17 @@ void FrontRegister(LargeFront* front) {
   front->registered = true;
 }
 
-// Takes entry `i` out.
-LargeFront::Entry FrontRemove(LargeFront* front, uint32_t i) {
-  const uint32_t n = front->count.load(std::memory_order_relaxed);
-  const LargeFront::Entry e = front->entries[i];
-  std::copy(front->entries + i + 1, front->entries + n, front->entries + i);
-  front->count.store(n - 1, std::memory_order_relaxed);
-  front->usable.store(front->usable.load(std::memory_order_relaxed) - e.usable, std::memory_order_relaxed);
-  front->bytes -= e.size;
-  return e;
-}
-
-// Takes the `k` oldest entries out, into `out`.
-void FrontRemoveOldest(LargeFront* front, uint32_t k, LargeFront::Entry* out) {
+// Takes the `k` entries from `first` on out, into `out`.
+void FrontRemove(LargeFront* front, uint32_t first, uint32_t k, LargeFront::Entry* out) {
   const uint32_t n = front->count.load(std::memory_order_relaxed);
   size_t usable = 0;
   size_t bytes = 0;
   for (uint32_t i = 0; i < k; ++i) {
-    out[i] = front->entries[i];
+    out[i] = front->entries[first + i];
     usable += out[i].usable;
     bytes += out[i].size;
   }
-  std::copy(front->entries + k, front->entries + n, front->entries);
+  std::copy(front->entries + first + k, front->entries + n, front->entries + first);
   front->count.store(n - k, std::memory_order_relaxed);
   front->usable.store(front->usable.load(std::memory_order_relaxed) - usable, std::memory_order_relaxed);
   front->bytes -= bytes;
@@ -287,7 +276,7 @@ void ReleaseMappings(const LargeFront::Entry* entries, size_t n, bool to_cache, 
 // Lets go of the `k` oldest entries in one batch.
 void FrontReleaseOldest(LargeFront* front, uint32_t k, bool to_cache, uint64_t now_ms) {
   LargeFront::Entry batch[LargeFront::kEntries];
-  FrontRemoveOldest(front, k, batch);
+  FrontRemove(front, 0, k, batch);
   ReleaseMappings(batch, k, to_cache, now_ms);
 }
 
@@ -328,7 +317,7 @@ bool FrontTake(LargeFront* front, size_t size, LargeFront::Entry* out) {
     }
   }
   if (best == n) return false;
-  *out = FrontRemove(front, best);
+  FrontRemove(front, best, 1, out);
   return true;
 }
 
