@@ -23,24 +23,16 @@ bool IsHakmemChunk(const void* p) {
 
 bool IsPowerOfTwo(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
-// Large objects go through the calling thread's front to the shared cache,
-// which a thread without a heap has none of (the empty heap is shared). The
-// heap is busy meanwhile (HeapBusyScope): a front changes in several stores.
-void LargeFreeByThread(LargeHeader* header) {
-  Heap* h = tls_heap;
-  if (h == &g_empty_heap) {
-    LargeFree(header, nullptr);
-    return;
-  }
+// Large objects go through the calling thread's front to the shared cache:
+// `call(front)` with the front of `h` (the thread's heap), the heap busy
+// meanwhile (HeapBusyScope: a front changes in several stores), or with none
+// for a thread without a heap (the empty heap is shared; nullptr: it could not
+// be made).
+template <typename Call>
+auto WithLargeFront(Heap* h, Call call) {
+  if (h == nullptr || h == &g_empty_heap) return call(nullptr);
   HeapBusyScope busy(h);
-  LargeFree(header, &h->large_front);
-}
-
-size_t LargeDrainCacheByThread() {
-  Heap* h = tls_heap;
-  if (h == &g_empty_heap) return LargeDrainCache(nullptr);
-  HeapBusyScope busy(h);
-  return LargeDrainCache(&h->large_front);
+  return call(&h->large_front);
 }
 
 // A large allocation makes the thread's heap if it has none, so that a thread
@@ -49,10 +41,8 @@ size_t LargeDrainCacheByThread() {
 // allocated (a consumer) hands them to the shared cache, where the threads
 // that allocate find them.
 void* LargeAllocByThread(size_t size, size_t alignment, bool zero) {
-  Heap* h = HeapOfThisThread();
-  if (h == nullptr) return LargeAlloc(size, alignment, zero, nullptr);
-  HeapBusyScope busy(h);
-  return LargeAlloc(size, alignment, zero, &h->large_front);
+  return WithLargeFront(HeapOfThisThread(),
+                        [&](LargeFront* front) { return LargeAlloc(size, alignment, zero, front); });
 }
 
 }  // namespace
@@ -98,7 +88,7 @@ void FreeSlow(void* p, const char* call) {
   // A chunk in either map is hakmem's, and LargeHeaderOf reads only headers.
   if (IsHakmemChunk(p)) {
     if (LargeHeader* h = LargeHeaderOf(p)) {
-      LargeFreeByThread(h);
+      WithLargeFront(tls_heap, [h](LargeFront* front) { LargeFree(h, front); });
       return;
     }
   }
@@ -232,7 +222,7 @@ int Trim() {
   const OsCounters before = OsCountersSnapshot();
   HeapTrim();
   ReleasePolicyDrainCache();
-  LargeDrainCacheByThread();
+  WithLargeFront(tls_heap, [](LargeFront* front) { return LargeDrainCache(front); });
   const OsCounters after = OsCountersSnapshot();
   return after.munmap_calls != before.munmap_calls || after.madvise_calls != before.madvise_calls;
 }
