@@ -10,12 +10,13 @@ uint32_t LargeCacheIndex::BucketOf(size_t size) {
   return bucket < kBuckets ? bucket : kBuckets - 1;
 }
 
-bool LargeCacheIndex::Insert(const CachedMapping& mapping, uint64_t now_ms) {
+bool LargeCacheIndex::InsertInto(LargeCacheNode* storage, size_t capacity, const CachedMapping& mapping,
+                                 uint64_t now_ms) {
   LargeCacheNode* node = free_nodes_;
   if (node != nullptr) {
     free_nodes_ = node->next_in_bucket;
-  } else if (used_ < kCapacity) {
-    node = &nodes_[used_++];
+  } else if (used_ < capacity) {
+    node = &storage[used_++];
   } else {
     return false;
   }

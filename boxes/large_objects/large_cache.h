@@ -35,21 +35,20 @@ struct LargeCacheNode {
   uint32_t bucket;
 };
 
+// The index proper; its entries' storage is LargeCacheIndexOf's, which fixes
+// how many it holds (a static, zero-initialised: no pointer to it is kept).
 class LargeCacheIndex {
  public:
   static constexpr size_t kPageShift = 12;
-  static constexpr size_t kCapacity = 1024;
   // Four buckets per power of two of pages, for up to 2^44 pages.
   static constexpr uint32_t kBuckets = 4 * 44;
   // How many entries of a bucket a lookup compares before it gives up on the
   // bucket.
   static constexpr uint32_t kScanLimit = 16;
 
-  constexpr LargeCacheIndex() = default;
+  LargeCacheIndex(const LargeCacheIndex&) = delete;
+  LargeCacheIndex& operator=(const LargeCacheIndex&) = delete;
 
-  // Records `mapping`, freed at `now_ms`, as the newest entry; false when the
-  // index holds kCapacity mappings already.
-  bool Insert(const CachedMapping& mapping, uint64_t now_ms);
   // Takes out a mapping of at least `size` bytes and at most twice that, from
   // the bucket of the smallest such (so at most a quarter larger than the
   // smallest, but for buckets longer than kScanLimit); false when there is
@@ -70,6 +69,12 @@ class LargeCacheIndex {
   size_t bytes() const { return bytes_; }
 
   static uint32_t BucketOf(size_t size);
+
+ protected:
+  constexpr LargeCacheIndex() = default;
+  ~LargeCacheIndex() = default;
+  // Insert, with `storage`, the `capacity` entries the index draws on.
+  bool InsertInto(LargeCacheNode* storage, size_t capacity, const CachedMapping& mapping, uint64_t now_ms);
 
  private:
   // The first entry of the bucket of at least `size` bytes and at most twice
@@ -92,13 +97,26 @@ class LargeCacheIndex {
   size_t bytes_ = 0;
   LargeCacheNode* newest_ = nullptr;
   LargeCacheNode* oldest_ = nullptr;
-  // Entries never used yet are nodes_[used_...]; released ones wait on
+  // Entries never used yet are storage[used_...]; released ones wait on
   // free_nodes_ (linked through next_in_bucket).
   size_t used_ = 0;
   LargeCacheNode* free_nodes_ = nullptr;
   uint64_t non_empty_[(kBuckets + 63) / 64] = {};
   LargeCacheNode* buckets_[kBuckets] = {};
-  LargeCacheNode nodes_[kCapacity] = {};
+};
+
+// An index of at most `kCapacity` mappings, its entries stored after it.
+template <size_t kCapacity>
+class LargeCacheIndexOf : public LargeCacheIndex {
+ public:
+  constexpr LargeCacheIndexOf() = default;
+  static constexpr size_t capacity() { return kCapacity; }
+  // Records `mapping`, freed at `now_ms`, as the newest entry; false when the
+  // index holds kCapacity mappings already.
+  bool Insert(const CachedMapping& mapping, uint64_t now_ms) { return InsertInto(entries_, kCapacity, mapping, now_ms); }
+
+ private:
+  LargeCacheNode entries_[kCapacity] = {};
 };
 
 }  // namespace hakmem

@@ -29,7 +29,8 @@ class FakeMappings {
 };
 
 // The index is large (its entries are in it): on the heap, not the stack.
-std::unique_ptr<LargeCacheIndex> NewIndex() { return std::make_unique<LargeCacheIndex>(); }
+using TestIndex = LargeCacheIndexOf<1024>;
+std::unique_ptr<TestIndex> NewIndex() { return std::make_unique<TestIndex>(); }
 
 // Everything TakeCachedAtOrBefore(cutoff) hands out, asked in small batches.
 std::vector<CachedMapping> TakeCachedAtOrBefore(LargeCacheIndex& index, uint64_t cutoff) {
@@ -67,7 +68,7 @@ TEST(LargeCacheTest, BucketsGrowWithTheSizeAndSpanAtMostAQuarter) {
 TEST(LargeCacheTest, TakeFitTakesAMappingBetweenTheSizeAndTwiceItOfTheSmallestSuchBucket) {
   FakeMappings maps;
   auto index_owner = NewIndex();
-  LargeCacheIndex& index = *index_owner;
+  TestIndex& index = *index_owner;
   for (size_t kib : {300, 1024, 600, 2048}) index.Insert(maps.Make(kib * 1024), 0);
   CachedMapping m;
   ASSERT_TRUE(index.TakeFit(500 * 1024, &m));
@@ -84,7 +85,7 @@ TEST(LargeCacheTest, TakeFitTakesAMappingBetweenTheSizeAndTwiceItOfTheSmallestSu
 TEST(LargeCacheTest, TakeSmallestUnderTakesOnlyWhatIsUnderTheLimit) {
   FakeMappings maps;
   auto index_owner = NewIndex();
-  LargeCacheIndex& index = *index_owner;
+  TestIndex& index = *index_owner;
   CachedMapping m;
   EXPECT_FALSE(index.TakeSmallestUnder(~size_t{0}, &m)) << "empty";
   for (size_t kib : {1024, 512, 4096}) index.Insert(maps.Make(kib * 1024), 0);
@@ -99,7 +100,7 @@ TEST(LargeCacheTest, TakeSmallestUnderTakesOnlyWhatIsUnderTheLimit) {
 TEST(LargeCacheTest, TheOldestGoFirstAndTheRestStayFindable) {
   FakeMappings maps;
   auto index_owner = NewIndex();
-  LargeCacheIndex& index = *index_owner;
+  TestIndex& index = *index_owner;
   index.Insert(maps.Make(1 * kPage * 100), 10);
   index.Insert(maps.Make(2 * kPage * 100), 20);
   index.Insert(maps.Make(3 * kPage * 100), 30);
@@ -126,16 +127,16 @@ TEST(LargeCacheTest, TheOldestGoFirstAndTheRestStayFindable) {
 TEST(LargeCacheTest, HoldsUpToItsCapacity) {
   FakeMappings maps;
   auto index_owner = NewIndex();
-  LargeCacheIndex& index = *index_owner;
-  for (size_t i = 0; i < LargeCacheIndex::kCapacity; ++i) {
+  TestIndex& index = *index_owner;
+  for (size_t i = 0; i < index.capacity(); ++i) {
     ASSERT_TRUE(index.Insert(maps.Make((65 + i % 900) * kPage), i)) << i;
   }
   EXPECT_FALSE(index.Insert(maps.Make(100 * kPage), 0)) << "full";
-  EXPECT_EQ(index.count(), LargeCacheIndex::kCapacity);
+  EXPECT_EQ(index.count(), index.capacity());
   CachedMapping m;
   ASSERT_TRUE(index.TakeFit(500 * kPage, &m));
   EXPECT_TRUE(index.Insert(maps.Make(100 * kPage), 0));
-  EXPECT_EQ(TakeCachedAtOrBefore(index, UINT64_MAX).size(), LargeCacheIndex::kCapacity);
+  EXPECT_EQ(TakeCachedAtOrBefore(index, UINT64_MAX).size(), index.capacity());
   EXPECT_EQ(index.count(), 0u);
 }
 
@@ -150,7 +151,7 @@ TEST(LargeCacheTest, AgreesWithAModelOverRandomOperations) {
   };
   FakeMappings maps;
   auto index_owner = NewIndex();
-  LargeCacheIndex& index = *index_owner;
+  TestIndex& index = *index_owner;
   std::map<void*, Entry> model;  // by mapping
   std::mt19937_64 rng(12345);
   uint64_t now = 1;

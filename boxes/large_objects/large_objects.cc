@@ -26,19 +26,30 @@ namespace {
 // header; larger ones start the object on a chunk and put the header below it.
 constexpr size_t kMaxInChunkAlignment = kChunkSize / 2;
 
-// How many budgets the cache may hold after a burst of frees (PutCachedOrUnmap).
+// How many budgets the cache may hold after a burst of frees with their pages
+// in, and how many of address space (PutCachedOrUnmap).
 constexpr size_t kBurstBudgets = 4;
+constexpr size_t kAddressBudgets = 64;
 
 constexpr size_t kCacheLineSize = 64;
 
 // On a line of its own: waiters spin reading it, and the counters below are
 // written on every large call whether or not the lock is taken.
 alignas(kCacheLineSize) SpinLock g_lock;
-// At most LargeCacheIndex::kCapacity mappings, whatever the budget: each is a
-// region of the process's address space, and the kernel limits how many there
-// are. Constant-initialised: malloc may run before any constructor. Its
-// pages stay untouched in a program that caches no large object.
-HAKMEM_LARGE_BSS constinit LargeCacheIndex g_cache;
+// The freed mappings, in two indexes under g_lock: those whose pages are in
+// (up to kBurstBudgets budgets), and past that those whose pages were given
+// back (MADV_DONTNEED), which hold address space only and spare the next
+// large request an mmap and its munmap. Apart, so that a request takes a
+// mapping with its pages in first: in one index, a bucket's newest, a purged
+// one, came first and nearly every reuse faulted its pages in again
+// (docs/PERFORMANCE.md, experiments 76 and 94). At most 1,024 and 4,096
+// mappings, whatever the budgets: each is a region of the process's address
+// space, and the kernel limits how many there are; 4,096 holds what two
+// threads that hand each other large objects have in flight (experiment 94).
+// Constant-initialised: malloc may run before any constructor. Their pages
+// stay untouched in a program that caches no large object.
+HAKMEM_LARGE_BSS constinit LargeCacheIndexOf<1024> g_resident;
+HAKMEM_LARGE_BSS constinit LargeCacheIndexOf<4096> g_purged;
 // Together on one line, apart from the lock's: each large call updates
 // several of them, and on two threads the line moves between cores once per
 // call instead of once per counter.
@@ -78,31 +89,34 @@ void Unmap(void* base, size_t size) {
 // g_lock.
 void UpdateNextExpiryLocked() {
   const uint64_t decay = GlobalGates().large_cache_decay_ms;
-  const uint64_t due = decay != 0 && g_cache.count() != 0 ? g_cache.OldestCachedAtMs() + decay : 0;
+  uint64_t oldest = UINT64_MAX;
+  if (g_resident.count() != 0) oldest = g_resident.OldestCachedAtMs();
+  if (g_purged.count() != 0) oldest = std::min(oldest, g_purged.OldestCachedAtMs());
+  const uint64_t due = decay != 0 && oldest != UINT64_MAX ? oldest + decay : 0;
   g_large_cache_next_expiry_ms.store(due, std::memory_order_relaxed);
 }
 
 // A cached mapping of at least `size` bytes and at most twice that (within a
-// quarter of the smallest such). A miss also takes out a smallest cached
-// mapping if it is under half of `size`, into *stale for the caller to unmap:
-// a buffer that grows (a vector, a hash table's resizes) frees each old copy
-// to the cache and then asks for more than any of them, and kept they would
-// hold memory that only a much smaller request could take. One per miss, so
-// that a program whose large sizes vary keeps most of its cache (letting go of
-// every smaller mapping made such a mix a third slower, docs/PERFORMANCE.md,
-// experiment 69).
+// quarter of the smallest such), one with its pages in first. A miss also
+// takes out a smallest cached mapping with its pages in if it is under half
+// of `size`, into *stale for the caller to unmap: a buffer that grows (a
+// vector, a hash table's resizes) frees each old copy to the cache and then
+// asks for more than any of them, and kept they would hold memory that only a
+// much smaller request could take. One per miss, so that a program whose
+// large sizes vary keeps most of its cache (letting go of every smaller
+// mapping made such a mix a third slower, docs/PERFORMANCE.md, experiment 69).
 bool TakeCached(size_t size, CachedMapping* out, CachedMapping* stale) {
   SpinLockHolder hold(g_lock);
-  const bool hit = g_cache.TakeFit(size, out);
+  const bool hit = g_resident.TakeFit(size, out) || g_purged.TakeFit(size, out);
   // The oldest mapping, and so the decay's due time, changes only when one leaves.
-  if (hit || g_cache.TakeSmallestUnder(size / 2, stale)) UpdateNextExpiryLocked();
+  if (hit || g_resident.TakeSmallestUnder(size / 2, stale)) UpdateNextExpiryLocked();
   return hit;
 }
 
-// Whether TakeCached(size) would find a mapping (it may be gone by then).
+// Whether a cached mapping with its pages in fits `size` (it may be gone by then).
 bool CacheCouldServe(size_t size) {
   SpinLockHolder hold(g_lock);
-  return g_cache.HasFit(size);
+  return g_resident.HasFit(size);
 }
 
 // Milliseconds on a clock that only moves forward. The coarse clock is a
@@ -118,11 +132,14 @@ uint64_t NowMs() {
 // neither.
 uint64_t NowMsIfDecaying() { return GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0; }
 
-// Keeps freed mappings (at most LargeFront::kEntries) for reuse where the
-// policy allows, as freed at `now_ms`, under one hold of the lock; unmaps the
-// others. One hold for a batch: on two threads handing large objects to each
-// other, a front lets go of mappings in bursts, and the lock's line and the
-// index's move between the cores once per burst instead of once per mapping.
+// Keeps freed mappings (at most LargeFront::kEntries, freed at `now_ms`) for
+// reuse where the policy allows, and unmaps the others. Those that fit go to
+// g_resident with their pages, under one hold of the lock for the batch: on
+// two threads handing large objects to each other, a front lets go of
+// mappings in bursts, and the lock's line and the index's move between the
+// cores once per burst instead of once per mapping. Past that limit (or all
+// of them while memory-lean mode is over its target), the mappings give
+// their pages back, outside the lock, and wait in g_purged.
 void PutCachedOrUnmap(const LargeFront::Entry* entries, size_t n, uint64_t now_ms) {
   const Gates& g = GlobalGates();
   const size_t budget = g.large_cache_mb << 20;
@@ -130,33 +147,63 @@ void PutCachedOrUnmap(const LargeFront::Entry* entries, size_t n, uint64_t now_m
   // objects, live and cached, within the most it ever had live: threads that
   // free large objects in bursts find them again, and caching never takes
   // the footprint above a peak the program reached on its own (and lasts at
-  // most the decay time). Up to kBurstBudgets budgets, though: a program that
-  // frees gigabytes and then waits for something, with no allocation to run
-  // the decay, keeps no more than that.
+  // most the decay time). With their pages in, up to kBurstBudgets budgets,
+  // though: a program that frees gigabytes and then waits for something,
+  // with no allocation to run the decay, keeps no more than that in memory.
+  // Those past it keep only their address ranges, up to kAddressBudgets in
+  // all, which the next burst of allocations takes back without an mmap and
+  // an munmap each.
   const size_t live = g_live.mapped.load(std::memory_order_relaxed);
   const size_t peak = g_live.peak_mapped.load(std::memory_order_relaxed);
   const size_t freed_since_peak = peak > live ? peak - live : 0;
-  const size_t limit = std::clamp(freed_since_peak, budget, budget * kBurstBudgets);
+  const size_t resident_limit = std::clamp(freed_since_peak, budget, budget * kBurstBudgets);
+  const size_t address_limit = std::clamp(freed_since_peak, budget, budget * kAddressBudgets);
   const bool lean = LeanOverTarget();
-  const bool cacheable = !lean || g.lean_decommit != Decommit::kNone;
-  bool zeroed[LargeFront::kEntries] = {};
+  const Decommit purge = lean ? g.lean_decommit : Decommit::kDontNeed;
   bool kept[LargeFront::kEntries] = {};
-  if (cacheable) {
-    // Larger than the budget: unmapped, before any madvise that would be wasted.
-    if (lean) {
-      for (size_t i = 0; i < n; ++i) {
-        if (entries[i].size <= budget) zeroed[i] = OsDecommit(entries[i].base, entries[i].size, g.lean_decommit);
+  bool to_purge[LargeFront::kEntries] = {};
+  size_t purging = 0;
+  size_t purging_bytes = 0;
+  {
+    SpinLockHolder hold(g_lock);
+    const bool was_empty = g_resident.count() + g_purged.count() == 0;
+    const size_t purged_count = g_purged.count();
+    for (size_t i = 0; i < n; ++i) {
+      const LargeFront::Entry& e = entries[i];
+      // Larger than the budget: unmapped, before any madvise that would be wasted.
+      if (e.size > budget) continue;
+      kept[i] = !lean && g_resident.bytes() + e.size <= resident_limit &&
+                g_resident.Insert(CachedMapping{e.base, e.size, false}, now_ms);
+      // Room is checked here, so that no madvise is wasted on a mapping the
+      // second hold would refuse (unless other threads fill it meanwhile).
+      to_purge[i] = !kept[i] && purge != Decommit::kNone &&
+                    g_resident.bytes() + g_purged.bytes() + purging_bytes + e.size <= address_limit &&
+                    purged_count + purging < g_purged.capacity();
+      if (to_purge[i]) {
+        purging_bytes += e.size;
+        ++purging;
       }
     }
-    SpinLockHolder hold(g_lock);
-    const bool was_empty = g_cache.count() == 0;
+    if (was_empty && g_resident.count() != 0) UpdateNextExpiryLocked();
+  }
+  if (purging != 0) {
+    bool zeroed[LargeFront::kEntries] = {};
     for (size_t i = 0; i < n; ++i) {
-      // Only what fits is kept; older mappings are not evicted for it.
-      const LargeFront::Entry& e = entries[i];
-      kept[i] = e.size <= budget && g_cache.bytes() + e.size <= limit &&
-                g_cache.Insert(CachedMapping{e.base, e.size, zeroed[i]}, now_ms);
+      if (to_purge[i]) zeroed[i] = OsDecommit(entries[i].base, entries[i].size, purge);
     }
-    if (was_empty && g_cache.count() != 0) UpdateNextExpiryLocked();
+    SpinLockHolder hold(g_lock);
+    const bool was_empty = g_resident.count() + g_purged.count() == 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (!to_purge[i]) continue;
+      const LargeFront::Entry& e = entries[i];
+      // MADV_FREE leaves the pages in until the kernel needs them: such a
+      // mapping counts as resident.
+      kept[i] = g_resident.bytes() + g_purged.bytes() + e.size <= address_limit &&
+                (zeroed[i] ? g_purged.Insert(CachedMapping{e.base, e.size, true}, now_ms)
+                           : g_resident.bytes() + e.size <= resident_limit &&
+                                 g_resident.Insert(CachedMapping{e.base, e.size, false}, now_ms));
+    }
+    if (was_empty && g_resident.count() + g_purged.count() != 0) UpdateNextExpiryLocked();
   }
   for (size_t i = 0; i < n; ++i) {
     if (!kept[i]) Unmap(entries[i].base, entries[i].size);
@@ -172,7 +219,8 @@ size_t UnmapCachedAtOrBefore(uint64_t cutoff_ms) {
   for (size_t n = kBatch; n == kBatch;) {
     {
       SpinLockHolder hold(g_lock);
-      n = g_cache.TakeCachedAtOrBefore(cutoff_ms, batch, kBatch);
+      n = g_resident.TakeCachedAtOrBefore(cutoff_ms, batch, kBatch);
+      n += g_purged.TakeCachedAtOrBefore(cutoff_ms, batch + n, kBatch - n);
       UpdateNextExpiryLocked();
     }
     for (size_t i = 0; i < n; ++i) Unmap(batch[i].base, batch[i].size);

@@ -3,6 +3,7 @@
 // another, reporting the OS calls each step made and whether the reused memory
 // reads as zero. Then which cached mappings a request the cache cannot serve
 // unmaps, realloc's growth, and the cache's decay (HAKMEM_LARGE_CACHE_DECAY_MS).
+#include <sys/mman.h>
 #include <time.h>
 
 #include <cerrno>
@@ -147,25 +148,48 @@ int MissThenBothAgain() {
   return 0;
 }
 
-// `count` objects of 1 MiB freed, then as many asked for again: how many
-// needed a mapping of their own.
+// Whether the page at `p` (page-aligned) is in memory.
+bool PageResident(void* p) {
+  unsigned char in_core = 0;
+  return mincore(p, 4096, &in_core) == 0 && (in_core & 1) != 0;
+}
+
+// `count` objects of 1 MiB written and freed, then as many asked for again:
+// how many of the frees gave their pages back, how many of the requests
+// needed a mapping of their own, whether the first one got a mapping with its
+// pages in (malloc, which leaves them as they are), and how many bytes of the
+// others (calloc) did not read as zero.
 int FreedAndAskedForAgain(int count) {
+  constexpr size_t kSize = size_t{1} << 20;
   std::vector<void*> blocks(static_cast<size_t>(count));
   for (void*& p : blocks) {
-    p = hak_malloc(size_t{1} << 20);
+    p = hak_malloc(kSize);
     if (p == nullptr) return 1;
+    std::memset(p, 0x5a, kSize);
   }
+  const hak_os_counters before_free = Counters();
   for (void* p : blocks) hak_free(p);
   const hak_os_counters before = Counters();
-  for (void*& p : blocks) {
-    p = hak_malloc(size_t{1} << 20);
-    if (p == nullptr) return 1;
+  size_t nonzero = 0;
+  bool first_resident = false;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    blocks[i] = i == 0 ? hak_malloc(kSize) : hak_calloc(1, kSize);
+    if (blocks[i] == nullptr) return 1;
+    const char* bytes = static_cast<const char*>(blocks[i]);
+    if (i == 0) {
+      first_resident = PageResident(blocks[i]);
+    } else {
+      for (size_t j = 0; j < kSize; ++j) nonzero += bytes[j] != 0;
+    }
   }
   const hak_os_counters after = Counters();
   for (void* p : blocks) hak_free(p);
+  PrintCalls("madvise_on_free", &hak_os_counters::madvise_calls, before_free, before);
   PrintCalls("mmap_on_again", &hak_os_counters::mmap_calls, before, after);
+  std::printf("first_resident=%d\nnonzero_bytes=%zu\n", first_resident ? 1 : 0, nonzero);
   return 0;
 }
+
 int FortyAgain() { return FreedAndAskedForAgain(40); }
 
 // The cache serves every thread. Every thread here has a heap, and so a front
@@ -618,22 +642,31 @@ TEST(LargeObjectsTest, AMissLetsGoOfOnlyTheSmallestMappingUnderHalfItsSize) {
 TEST(LargeObjectsTest, TheCacheKeepsFortyMappingsWithinItsBudget) {
   const ChildResult r = RunSelf("forty_again", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "madvise_on_free"), 0u) << r.Describe();
   EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "first_resident"), 1u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "nonzero_bytes"), 0u) << r.Describe();
 }
 
 // Beyond its budget the cache keeps what stays within the program's peak, up
-// to four budgets: 40 MiB freed at once all come back with a 16 MiB budget;
-// with an 8 MiB one, at most 32 MiB of them.
-TEST(LargeObjectsTest, ABurstOfFreesBeyondTheBudgetIsKeptWithinThePeakUpToFourBudgets) {
+// to four budgets with the pages in: 40 MiB freed at once all come back with a
+// 16 MiB budget. With an 8 MiB one, 31 keep their pages (1 MiB objects take
+// 1 MiB and a page each) and the other 9 give them back but keep their
+// address range: no request needs a new mapping, the first gets one whose
+// pages are in, and those whose pages went read as zero.
+TEST(LargeObjectsTest, ABurstOfFreesBeyondFourBudgetsKeepsItsAddressRangesWithoutThePages) {
   const ChildResult wide = RunSelf("forty_again", {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=16",
                                                    "HAKMEM_LARGE_CACHE_DECAY_MS=0"});
   ASSERT_TRUE(wide.ExitedWith(0)) << wide.Describe();
+  EXPECT_EQ(NumberOf(wide.out, "madvise_on_free"), 0u) << wide.Describe();
   EXPECT_EQ(NumberOf(wide.out, "mmap_on_again"), 0u) << wide.Describe();
   const ChildResult capped = RunSelf("forty_again", {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=8",
                                                      "HAKMEM_LARGE_CACHE_DECAY_MS=0"});
   ASSERT_TRUE(capped.ExitedWith(0)) << capped.Describe();
-  // 1 MiB objects take 1 MiB and a page each: 31 fit in 32 MiB.
-  EXPECT_EQ(NumberOf(capped.out, "mmap_on_again"), 9u) << capped.Describe();
+  EXPECT_EQ(NumberOf(capped.out, "madvise_on_free"), 9u) << capped.Describe();
+  EXPECT_EQ(NumberOf(capped.out, "mmap_on_again"), 0u) << capped.Describe();
+  EXPECT_EQ(NumberOf(capped.out, "first_resident"), 1u) << "a mapping with its pages in first\n" << capped.Describe();
+  EXPECT_EQ(NumberOf(capped.out, "nonzero_bytes"), 0u) << capped.Describe();
 }
 
 TEST(LargeObjectsTest, ThreadsTakeWhatOtherThreadsFreed) {
