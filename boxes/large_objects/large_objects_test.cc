@@ -192,6 +192,31 @@ int FreedAndAskedForAgain(int count) {
 
 int FortyAgain() { return FreedAndAskedForAgain(40); }
 
+// 40 objects of 1 MiB written and freed, then, after the decay time, a large
+// free (which runs the decay): how many frees gave their pages back, and how
+// many mappings the decay unmapped.
+int FortyThenIdle() {
+  constexpr size_t kSize = size_t{1} << 20;
+  std::vector<void*> blocks(40);
+  for (void*& p : blocks) {
+    p = hak_malloc(kSize);
+    if (p == nullptr) return 1;
+    std::memset(p, 0x5a, kSize);
+  }
+  void* late = hak_malloc(size_t{300} << 10);
+  if (late == nullptr) return 1;
+  const hak_os_counters before_free = Counters();
+  for (void* p : blocks) hak_free(p);
+  const hak_os_counters after_free = Counters();
+  const timespec idle = {0, 100 * 1000 * 1000};  // five decay times
+  nanosleep(&idle, nullptr);
+  hak_free(late);
+  const hak_os_counters after_idle = Counters();
+  PrintCalls("madvise_on_free", &hak_os_counters::madvise_calls, before_free, after_free);
+  PrintCalls("munmap_after_idle", &hak_os_counters::munmap_calls, after_free, after_idle);
+  return 0;
+}
+
 // The cache serves every thread. Every thread here has a heap, and so a front
 // (LargeFront): eight 1 MiB objects a thread freed into its front go to the
 // shared cache when it exits, and this thread (whose heap is not the exited
@@ -669,6 +694,16 @@ TEST(LargeObjectsTest, ABurstOfFreesBeyondFourBudgetsKeepsItsAddressRangesWithou
   EXPECT_EQ(NumberOf(capped.out, "nonzero_bytes"), 0u) << capped.Describe();
 }
 
+// The decay unmaps the mappings kept without their pages too, not only those
+// with their pages in.
+TEST(LargeObjectsTest, TheDecayUnmapsTheMappingsKeptWithoutTheirPages) {
+  const ChildResult r = RunSelf("forty_then_idle", {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=8",
+                                                    "HAKMEM_LARGE_CACHE_DECAY_MS=20"});
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "madvise_on_free"), 9u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "munmap_after_idle"), 40u) << r.Describe();
+}
+
 TEST(LargeObjectsTest, ThreadsTakeWhatOtherThreadsFreed) {
   const ChildResult r = RunSelf("threads_share_the_cache", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
@@ -755,6 +790,7 @@ int main(int argc, char** argv) {
                                          {"realloc_into_the_cache", ReallocIntoTheCache},
                                          {"miss_then_both_again", MissThenBothAgain},
                                          {"forty_again", FortyAgain},
+                                         {"forty_then_idle", FortyThenIdle},
                                          {"threads_share_the_cache", ThreadsShareTheCache},
                                          {"large_only_threads", LargeOnlyThreads},
                                          {"trim_takes_the_threads_freed", TrimTakesTheThreadsFreedLargeObjects},
