@@ -154,6 +154,17 @@ bool PageResident(void* p) {
   return mincore(p, 4096, &in_core) == 0 && (in_core & 1) != 0;
 }
 
+// Fills `blocks` with objects of `size` bytes, every byte written; false when
+// one could not be had.
+bool AllocateWritten(std::vector<void*>& blocks, size_t size) {
+  for (void*& p : blocks) {
+    p = hak_malloc(size);
+    if (p == nullptr) return false;
+    std::memset(p, 0x5a, size);
+  }
+  return true;
+}
+
 // `count` objects of 1 MiB written and freed, then as many asked for again:
 // how many of the frees gave their pages back, how many of the requests
 // needed a mapping of their own, whether the first one got a mapping with its
@@ -162,11 +173,7 @@ bool PageResident(void* p) {
 int FreedAndAskedForAgain(int count) {
   constexpr size_t kSize = size_t{1} << 20;
   std::vector<void*> blocks(static_cast<size_t>(count));
-  for (void*& p : blocks) {
-    p = hak_malloc(kSize);
-    if (p == nullptr) return 1;
-    std::memset(p, 0x5a, kSize);
-  }
+  if (!AllocateWritten(blocks, kSize)) return 1;
   const hak_os_counters before_free = Counters();
   for (void* p : blocks) hak_free(p);
   const hak_os_counters before = Counters();
@@ -196,13 +203,8 @@ int FortyAgain() { return FreedAndAskedForAgain(40); }
 // free (which runs the decay): how many frees gave their pages back, and how
 // many mappings the decay unmapped.
 int FortyThenIdle() {
-  constexpr size_t kSize = size_t{1} << 20;
   std::vector<void*> blocks(40);
-  for (void*& p : blocks) {
-    p = hak_malloc(kSize);
-    if (p == nullptr) return 1;
-    std::memset(p, 0x5a, kSize);
-  }
+  if (!AllocateWritten(blocks, size_t{1} << 20)) return 1;
   void* late = hak_malloc(size_t{300} << 10);
   if (late == nullptr) return 1;
   const hak_os_counters before_free = Counters();
@@ -610,10 +612,13 @@ TEST(LargeObjectsTest, LeanWithDontneedCachesADecommittedMapping) {
 
 // Cache on, lean mode off (its target could unmap on its own), no decay (a
 // loaded machine could hold a test up for longer than any decay).
-const std::vector<std::string> kCacheOn = {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=64",
-                                           "HAKMEM_LARGE_CACHE_DECAY_MS=0"};
-const std::vector<std::string> kCacheWithDecay = {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=64",
-                                                  "HAKMEM_LARGE_CACHE_DECAY_MS=20"};
+// Lean mode off, a cache of `mb` MiB, a decay of `decay_ms` (0: none).
+std::vector<std::string> CacheOf(int mb, int decay_ms) {
+  return {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=" + std::to_string(mb),
+          "HAKMEM_LARGE_CACHE_DECAY_MS=" + std::to_string(decay_ms)};
+}
+const std::vector<std::string> kCacheOn = CacheOf(64, 0);
+const std::vector<std::string> kCacheWithDecay = CacheOf(64, 20);
 
 // The idle children: what comes after the wait (a large allocation that
 // misses, a large free, a small refill, small frees that flush) lets go of the idle mapping when the
@@ -680,13 +685,11 @@ TEST(LargeObjectsTest, TheCacheKeepsFortyMappingsWithinItsBudget) {
 // address range: no request needs a new mapping, the first gets one whose
 // pages are in, and those whose pages went read as zero.
 TEST(LargeObjectsTest, ABurstOfFreesBeyondFourBudgetsKeepsItsAddressRangesWithoutThePages) {
-  const ChildResult wide = RunSelf("forty_again", {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=16",
-                                                   "HAKMEM_LARGE_CACHE_DECAY_MS=0"});
+  const ChildResult wide = RunSelf("forty_again", CacheOf(16, 0));
   ASSERT_TRUE(wide.ExitedWith(0)) << wide.Describe();
   EXPECT_EQ(NumberOf(wide.out, "madvise_on_free"), 0u) << wide.Describe();
   EXPECT_EQ(NumberOf(wide.out, "mmap_on_again"), 0u) << wide.Describe();
-  const ChildResult capped = RunSelf("forty_again", {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=8",
-                                                     "HAKMEM_LARGE_CACHE_DECAY_MS=0"});
+  const ChildResult capped = RunSelf("forty_again", CacheOf(8, 0));
   ASSERT_TRUE(capped.ExitedWith(0)) << capped.Describe();
   EXPECT_EQ(NumberOf(capped.out, "madvise_on_free"), 9u) << capped.Describe();
   EXPECT_EQ(NumberOf(capped.out, "mmap_on_again"), 0u) << capped.Describe();
@@ -697,8 +700,7 @@ TEST(LargeObjectsTest, ABurstOfFreesBeyondFourBudgetsKeepsItsAddressRangesWithou
 // The decay unmaps the mappings kept without their pages too, not only those
 // with their pages in.
 TEST(LargeObjectsTest, TheDecayUnmapsTheMappingsKeptWithoutTheirPages) {
-  const ChildResult r = RunSelf("forty_then_idle", {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=8",
-                                                    "HAKMEM_LARGE_CACHE_DECAY_MS=20"});
+  const ChildResult r = RunSelf("forty_then_idle", CacheOf(8, 20));
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
   EXPECT_EQ(NumberOf(r.out, "madvise_on_free"), 9u) << r.Describe();
   EXPECT_EQ(NumberOf(r.out, "munmap_after_idle"), 40u) << r.Describe();
