@@ -201,7 +201,8 @@ int FortyAgain() { return FreedAndAskedForAgain(40); }
 
 // 40 objects of 1 MiB written and freed, then, after the decay time, a large
 // free (which runs the decay): how many frees gave their pages back, and how
-// many mappings the decay unmapped.
+// many mappings were unmapped from the first free on (a machine that held
+// the frees up for the decay time unmaps some while they run).
 int FortyThenIdle() {
   std::vector<void*> blocks(40);
   if (!AllocateWritten(blocks, size_t{1} << 20)) return 1;
@@ -210,12 +211,12 @@ int FortyThenIdle() {
   const hak_os_counters before_free = Counters();
   for (void* p : blocks) hak_free(p);
   const hak_os_counters after_free = Counters();
-  const timespec idle = {0, 100 * 1000 * 1000};  // five decay times
+  const timespec idle = {0, 250 * 1000 * 1000};  // five decay times
   nanosleep(&idle, nullptr);
   hak_free(late);
   const hak_os_counters after_idle = Counters();
   PrintCalls("madvise_on_free", &hak_os_counters::madvise_calls, before_free, after_free);
-  PrintCalls("munmap_after_idle", &hak_os_counters::munmap_calls, after_free, after_idle);
+  PrintCalls("munmap_by_the_end", &hak_os_counters::munmap_calls, before_free, after_idle);
   return 0;
 }
 
@@ -610,13 +611,13 @@ TEST(LargeObjectsTest, LeanWithDontneedCachesADecommittedMapping) {
                                                           << r.child.Describe();
 }
 
-// Cache on, lean mode off (its target could unmap on its own), no decay (a
-// loaded machine could hold a test up for longer than any decay).
-// Lean mode off, a cache of `mb` MiB, a decay of `decay_ms` (0: none).
+// Lean mode off (its target could unmap on its own), a cache of `mb` MiB, a
+// decay of `decay_ms` (0: none).
 std::vector<std::string> CacheOf(int mb, int decay_ms) {
   return {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=" + std::to_string(mb),
           "HAKMEM_LARGE_CACHE_DECAY_MS=" + std::to_string(decay_ms)};
 }
+// No decay: a loaded machine could hold a test up for longer than any decay.
 const std::vector<std::string> kCacheOn = CacheOf(64, 0);
 const std::vector<std::string> kCacheWithDecay = CacheOf(64, 20);
 
@@ -698,12 +699,15 @@ TEST(LargeObjectsTest, ABurstOfFreesBeyondFourBudgetsKeepsItsAddressRangesWithou
 }
 
 // The decay unmaps the mappings kept without their pages too, not only those
-// with their pages in.
+// with their pages in: with an 8 MiB budget 9 of the 40 give their pages back
+// (fewer if some went with the decay while the others were freed), and all 40
+// are unmapped in the end.
 TEST(LargeObjectsTest, TheDecayUnmapsTheMappingsKeptWithoutTheirPages) {
-  const ChildResult r = RunSelf("forty_then_idle", CacheOf(8, 20));
+  const ChildResult r = RunSelf("forty_then_idle", CacheOf(8, 50));
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
-  EXPECT_EQ(NumberOf(r.out, "madvise_on_free"), 9u) << r.Describe();
-  EXPECT_EQ(NumberOf(r.out, "munmap_after_idle"), 40u) << r.Describe();
+  EXPECT_GE(NumberOf(r.out, "madvise_on_free"), 1u) << r.Describe();
+  EXPECT_LE(NumberOf(r.out, "madvise_on_free"), 9u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "munmap_by_the_end"), 40u) << r.Describe();
 }
 
 TEST(LargeObjectsTest, ThreadsTakeWhatOtherThreadsFreed) {
