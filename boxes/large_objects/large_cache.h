@@ -17,11 +17,11 @@
 
 namespace hakmem {
 
-// A freed mapping as the cache hands it back.
+// A freed mapping as the cache hands it back. (Whether its pages read as zero
+// is the index's to say: the caller keeps those in an index of their own.)
 struct CachedMapping {
   void* base = nullptr;
-  size_t size = 0;      // bytes, a multiple of the page size
-  bool zeroed = false;  // its pages were given back: they read as zero
+  size_t size = 0;  // bytes, a multiple of the page size
 };
 
 // One cached mapping's entry, in its size bucket's list and in the age list.

@@ -21,7 +21,7 @@ class FakeMappings {
  public:
   CachedMapping Make(size_t size) {
     next_ += uintptr_t{1} << 30;
-    return CachedMapping{reinterpret_cast<void*>(next_), size, false};
+    return CachedMapping{reinterpret_cast<void*>(next_), size};
   }
 
  private:

@@ -85,6 +85,10 @@ void Unmap(void* base, size_t size) {
   OsUnmap(base, size);
 }
 
+// The cache's mappings and their bytes, in both indexes. Caller holds g_lock.
+size_t CachedCountLocked() { return g_resident.count() + g_purged.count(); }
+size_t CachedBytesLocked() { return g_resident.bytes() + g_purged.bytes(); }
+
 // Sets when the decay is next due from the oldest cached mapping. Caller holds
 // g_lock.
 void UpdateNextExpiryLocked() {
@@ -97,7 +101,8 @@ void UpdateNextExpiryLocked() {
 }
 
 // A cached mapping of at least `size` bytes and at most twice that (within a
-// quarter of the smallest such), one with its pages in first. A miss also
+// quarter of the smallest such), one with its pages in first; *zeroed: its
+// pages were given back, and read as zero. A miss also
 // takes out a smallest cached mapping with its pages in if it is under half
 // of `size`, into *stale for the caller to unmap: a buffer that grows (a
 // vector, a hash table's resizes) frees each old copy to the cache and then
@@ -105,9 +110,11 @@ void UpdateNextExpiryLocked() {
 // much smaller request could take. One per miss, so that a program whose
 // large sizes vary keeps most of its cache (letting go of every smaller
 // mapping made such a mix a third slower, docs/PERFORMANCE.md, experiment 69).
-bool TakeCached(size_t size, CachedMapping* out, CachedMapping* stale) {
+bool TakeCached(size_t size, CachedMapping* out, bool* zeroed, CachedMapping* stale) {
   SpinLockHolder hold(g_lock);
-  const bool hit = g_resident.TakeFit(size, out) || g_purged.TakeFit(size, out);
+  const bool resident = g_resident.TakeFit(size, out);
+  *zeroed = !resident && g_purged.TakeFit(size, out);
+  const bool hit = resident || *zeroed;
   // The oldest mapping, and so the decay's due time, changes only when one leaves.
   if (hit || g_resident.TakeSmallestUnder(size / 2, stale)) UpdateNextExpiryLocked();
   return hit;
@@ -166,18 +173,18 @@ void PutCachedOrUnmap(const LargeFront::Entry* entries, size_t n, uint64_t now_m
   size_t purging_bytes = 0;
   {
     SpinLockHolder hold(g_lock);
-    const bool was_empty = g_resident.count() + g_purged.count() == 0;
+    const bool was_empty = CachedCountLocked() == 0;
     const size_t purged_count = g_purged.count();
     for (size_t i = 0; i < n; ++i) {
       const LargeFront::Entry& e = entries[i];
       // Larger than the budget: unmapped, before any madvise that would be wasted.
       if (e.size > budget) continue;
       kept[i] = !lean && g_resident.bytes() + e.size <= resident_limit &&
-                g_resident.Insert(CachedMapping{e.base, e.size, false}, now_ms);
+                g_resident.Insert(CachedMapping{e.base, e.size}, now_ms);
       // Room is checked here, so that no madvise is wasted on a mapping the
       // second hold would refuse (unless other threads fill it meanwhile).
       to_purge[i] = !kept[i] && purge != Decommit::kNone &&
-                    g_resident.bytes() + g_purged.bytes() + purging_bytes + e.size <= address_limit &&
+                    CachedBytesLocked() + purging_bytes + e.size <= address_limit &&
                     purged_count + purging < g_purged.capacity();
       if (to_purge[i]) {
         purging_bytes += e.size;
@@ -192,18 +199,18 @@ void PutCachedOrUnmap(const LargeFront::Entry* entries, size_t n, uint64_t now_m
       if (to_purge[i]) zeroed[i] = OsDecommit(entries[i].base, entries[i].size, purge);
     }
     SpinLockHolder hold(g_lock);
-    const bool was_empty = g_resident.count() + g_purged.count() == 0;
+    const bool was_empty = CachedCountLocked() == 0;
     for (size_t i = 0; i < n; ++i) {
       if (!to_purge[i]) continue;
       const LargeFront::Entry& e = entries[i];
       // MADV_FREE leaves the pages in until the kernel needs them: such a
       // mapping counts as resident.
-      kept[i] = g_resident.bytes() + g_purged.bytes() + e.size <= address_limit &&
-                (zeroed[i] ? g_purged.Insert(CachedMapping{e.base, e.size, true}, now_ms)
+      kept[i] = CachedBytesLocked() + e.size <= address_limit &&
+                (zeroed[i] ? g_purged.Insert(CachedMapping{e.base, e.size}, now_ms)
                            : g_resident.bytes() + e.size <= resident_limit &&
-                                 g_resident.Insert(CachedMapping{e.base, e.size, false}, now_ms));
+                                 g_resident.Insert(CachedMapping{e.base, e.size}, now_ms));
     }
-    if (was_empty && g_resident.count() + g_purged.count() != 0) UpdateNextExpiryLocked();
+    if (was_empty && CachedCountLocked() != 0) UpdateNextExpiryLocked();
   }
   for (size_t i = 0; i < n; ++i) {
     if (!kept[i]) Unmap(entries[i].base, entries[i].size);
@@ -427,15 +434,16 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
     return nullptr;
   }
   const size_t map_size = AlignUp(offset + size, kPageSize);
-  CachedMapping span{nullptr, 0, true};
+  CachedMapping span;
   CachedMapping stale;
+  bool blank = false;  // its pages read as zero
   bool fresh = false;
   // A mapping from the front still counts as live, as the object freed into it.
   LargeFront::Entry reused{};
   const bool from_front = !huge_aligned && front != nullptr && FrontTake(front, map_size, &reused);
   if (from_front) {
-    span = {reused.base, reused.size, false};
-  } else if (huge_aligned || !TakeCached(map_size, &span, &stale)) {
+    span = {reused.base, reused.size};
+  } else if (huge_aligned || !TakeCached(map_size, &span, &blank, &stale)) {
     // Before the new map, for a lower peak: what the miss lets go of, and what
     // the decay does (the clock is read on misses only, which map anyway).
     if (stale.base != nullptr) Unmap(stale.base, stale.size);
@@ -447,13 +455,13 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
       return nullptr;
     }
     span.size = map_size;
-    span.zeroed = true;
+    blank = true;
     fresh = true;
   }
   char* base = static_cast<char*>(span.base);
   char* user = base + offset;
   LargeHeader* h = reinterpret_cast<LargeHeader*>(huge_aligned ? user - kPageSize : base);
-  WriteHeader(h, span.zeroed, base, span.size, user, span.size - offset);
+  WriteHeader(h, blank, base, span.size, user, span.size - offset);
   // Huge-aligned objects (always fresh: never cached) only in their own map:
   // the free fast path, which reads a chunk's header, must not take their
   // chunk (user data) for a superslab. A cached mapping kept its bit (Unmap
@@ -465,7 +473,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
     errno = ENOMEM;
     return nullptr;
   }
-  if (zero && !span.zeroed) memset(user, 0, h->usable);
+  if (zero && !blank) memset(user, 0, h->usable);
   if (from_front) {
     // Differs only when the alignments, and so the offsets, differ.
     if (h->usable != reused.usable) g_live.bytes.fetch_add(h->usable - reused.usable, std::memory_order_relaxed);
