@@ -56,6 +56,13 @@ void Free(void* p, LargeFront* front) {
 
 uint32_t Held(const LargeFront& front) { return front.count.load(std::memory_order_relaxed); }
 
+// `count` objects of `size` bytes allocated through `front`, then all freed into it.
+void AllocThenFreeAll(LargeFront& front, int count, size_t size) {
+  std::vector<void*> objects;
+  for (int i = 0; i < count; ++i) objects.push_back(Alloc(size, &front));
+  for (void* x : objects) Free(x, &front);
+}
+
 TEST_F(LargeFrontTest, AFreedObjectWaitsInTheFrontAndComesBackForTheSameSize) {
   LargeFront& front = NewFront();
   void* p = Alloc(Unit(), &front);
@@ -131,9 +138,7 @@ TEST_F(LargeFrontTest, TheOldestEntriesMakeRoomAndGoToTheSharedCacheInABatch) {
 // a front of many.
 TEST_F(LargeFrontTest, AFullFrontKeepsAtLeastHalfItsEntries) {
   LargeFront& front = NewFront();
-  std::vector<void*> objects;
-  for (int i = 0; i < 5; ++i) objects.push_back(Alloc(Share() / 5, &front));
-  for (void* x : objects) Free(x, &front);
+  AllocThenFreeAll(front, 5, Share() / 5);
   EXPECT_EQ(Held(front), 3u) << "the fifth needed room for one (headers), and the batch took one more: half of four";
   LargeFrontFlush(&front);
 }
@@ -181,9 +186,7 @@ TEST_F(LargeFrontTest, AMappingOverTheFrontsShareOfTheBudgetGoesToTheSharedCache
   Free(p, &front);
   EXPECT_EQ(Held(front), 0u);
   LargeFront& second = NewFront();
-  std::vector<void*> objects;
-  for (int i = 0; i < 3; ++i) objects.push_back(Alloc(Share() / 3, &second));
-  for (void* x : objects) Free(x, &second);
+  AllocThenFreeAll(second, 3, Share() / 3);
   EXPECT_EQ(Held(second), 2u) << "three thirds of the share do not fit with their headers";
   LargeFrontFlush(&second);
 }
