@@ -40,6 +40,7 @@ constexpr GateSpec kSpecs[] = {
     {"HAKMEM_SS_CACHE", Kind::kNumber, 0, 1024, nullptr, &Gates::superslab_cache},
     {"HAKMEM_LARGE_CACHE_MB", Kind::kNumber, 0, 1u << 20, nullptr, &Gates::large_cache_mb},
     {"HAKMEM_LARGE_CACHE_DECAY_MS", Kind::kNumber, 0, 86400000, nullptr, &Gates::large_cache_decay_ms},
+    {"HAKMEM_PURGE_BATCHED", Kind::kBool, 0, 1, &Gates::purge_batched},
     {"HAKMEM_ON_CORRUPTION", Kind::kOnCorruption, 0, 0},
 };
 constexpr size_t kNumSpecs = sizeof(kSpecs) / sizeof(kSpecs[0]);
@@ -194,6 +195,7 @@ Gates DefaultGates() {
   g.superslab_cache = kProfile == Profile::kBalanced ? 1 : 8;
   g.large_cache_mb = kProfile == Profile::kBalanced ? 8 : 256;
   g.large_cache_decay_ms = 100;
+  g.purge_batched = true;
   g.on_corruption = OnCorruption::kAbort;
   return g;
 }

@@ -24,6 +24,7 @@ struct Gates {
   uint64_t superslab_cache;     // HAKMEM_SS_CACHE: empty superslabs kept mapped
   uint64_t large_cache_mb;      // HAKMEM_LARGE_CACHE_MB: freed large spans kept mapped
   uint64_t large_cache_decay_ms;  // HAKMEM_LARGE_CACHE_DECAY_MS: how long one stays unused (0: no limit)
+  bool purge_batched;           // HAKMEM_PURGE_BATCHED: give pages back in one call per batch
   OnCorruption on_corruption;   // HAKMEM_ON_CORRUPTION: abort | warn
 };
 

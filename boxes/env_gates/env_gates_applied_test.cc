@@ -23,7 +23,7 @@ const std::vector<std::string> kAllGateNames = {
     "HAKMEM_VERBOSE",     "HAKMEM_STATS",          "HAKMEM_PREWARM",
     "HAKMEM_SS_MEM_LEAN", "HAKMEM_SS_MEM_LEAN_TARGET_MB", "HAKMEM_SS_MEM_LEAN_DECOMMIT",
     "HAKMEM_SS_CACHE",    "HAKMEM_LARGE_CACHE_MB", "HAKMEM_LARGE_CACHE_DECAY_MS",
-    "HAKMEM_ON_CORRUPTION",
+    "HAKMEM_PURGE_BATCHED", "HAKMEM_ON_CORRUPTION",
 };
 
 // ---- child modes ---------------------------------------------------------------

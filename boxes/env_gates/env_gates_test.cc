@@ -23,7 +23,7 @@ const std::vector<std::string> kAllGateNames = {
     "HAKMEM_VERBOSE",     "HAKMEM_STATS",          "HAKMEM_PREWARM",
     "HAKMEM_SS_MEM_LEAN", "HAKMEM_SS_MEM_LEAN_TARGET_MB", "HAKMEM_SS_MEM_LEAN_DECOMMIT",
     "HAKMEM_SS_CACHE",    "HAKMEM_LARGE_CACHE_MB", "HAKMEM_LARGE_CACHE_DECAY_MS",
-    "HAKMEM_ON_CORRUPTION",
+    "HAKMEM_PURGE_BATCHED", "HAKMEM_ON_CORRUPTION",
 };
 
 struct BoolGate {
@@ -35,6 +35,7 @@ const BoolGate kBoolGates[] = {
     {"HAKMEM_STATS", &Gates::stats_at_exit},
     {"HAKMEM_PREWARM", &Gates::prewarm},
     {"HAKMEM_SS_MEM_LEAN", &Gates::mem_lean},
+    {"HAKMEM_PURGE_BATCHED", &Gates::purge_batched},
 };
 
 struct NumberGate {
@@ -67,6 +68,7 @@ std::string Describe(const Gates& g) {
          " superslab_cache=" + std::to_string(g.superslab_cache) +
          " large_cache_mb=" + std::to_string(g.large_cache_mb) +
          " large_cache_decay_ms=" + std::to_string(g.large_cache_decay_ms) +
+         " purge_batched=" + std::to_string(g.purge_batched) +
          " on_corruption=" + (g.on_corruption == OnCorruption::kAbort ? "abort" : "warn");
 }
 
@@ -230,6 +232,7 @@ TEST(EnvGatesTest, AllGatesTogether) {
       "HAKMEM_SS_CACHE=5",
       "HAKMEM_LARGE_CACHE_MB=6",
       "HAKMEM_LARGE_CACHE_DECAY_MS=7",
+      "HAKMEM_PURGE_BATCHED=0",
       "HAKMEM_ON_CORRUPTION=warn",
   });
   EXPECT_EQ(p.warnings, "");
@@ -242,6 +245,7 @@ TEST(EnvGatesTest, AllGatesTogether) {
   EXPECT_EQ(p.gates.superslab_cache, 5u);
   EXPECT_EQ(p.gates.large_cache_mb, 6u);
   EXPECT_EQ(p.gates.large_cache_decay_ms, 7u);
+  EXPECT_FALSE(p.gates.purge_batched);
   EXPECT_EQ(p.gates.on_corruption, OnCorruption::kWarn);
 }
 
@@ -285,6 +289,7 @@ TEST(EnvGatesTest, EveryGateHasAnOffPosition) {
       {"HAKMEM_LARGE_CACHE_MB=4096", "HAKMEM_LARGE_CACHE_MB=0", [](const Gates& g) { return g.large_cache_mb == 0; }},
       {"HAKMEM_LARGE_CACHE_DECAY_MS=10", "HAKMEM_LARGE_CACHE_DECAY_MS=0",
        [](const Gates& g) { return g.large_cache_decay_ms == 0; }},
+      {"HAKMEM_PURGE_BATCHED=1", "HAKMEM_PURGE_BATCHED=0", [](const Gates& g) { return !g.purge_batched; }},
       {"HAKMEM_ON_CORRUPTION=warn", "HAKMEM_ON_CORRUPTION=abort",
        [](const Gates& g) { return g.on_corruption == OnCorruption::kAbort; }},
   };

@@ -139,14 +139,22 @@ uint64_t NowMs() {
 // neither.
 uint64_t NowMsIfDecaying() { return GlobalGates().large_cache_decay_ms != 0 ? NowMs() : 0; }
 
+// Past the in-memory limit, the oldest mappings with their pages in give them
+// back together, down to an eighth of the limit below it, in one system call
+// where the kernel takes a batch: a call flushes the other CPUs' TLBs once,
+// and one per mapping was most of what a burst of frees cost on two threads
+// (docs/PERFORMANCE.md, experiment 97).
+constexpr size_t kPurgeBatch = kMaxDecommitRanges;
+
 // Keeps freed mappings (at most LargeFront::kEntries, freed at `now_ms`) for
-// reuse where the policy allows, and unmaps the others. Those that fit go to
-// g_resident with their pages, under one hold of the lock for the batch: on
-// two threads handing large objects to each other, a front lets go of
-// mappings in bursts, and the lock's line and the index's move between the
-// cores once per burst instead of once per mapping. Past that limit (or all
-// of them while memory-lean mode is over its target), the mappings give
-// their pages back, outside the lock, and wait in g_purged.
+// reuse where the policy allows, and unmaps the others. They go to g_resident
+// with their pages, under one hold of the lock for the batch: on two threads
+// handing large objects to each other, a front lets go of mappings in
+// bursts, and the lock's line and the index's move between the cores once per
+// burst instead of once per mapping. When that takes g_resident past its
+// limit, its oldest mappings (or, while memory-lean mode is over its target,
+// all the freed ones) give their pages back, outside the lock, and wait in
+// g_purged.
 void PutCachedOrUnmap(const LargeFront::Entry* entries, size_t n, uint64_t now_ms) {
   const Gates& g = GlobalGates();
   const size_t budget = g.large_cache_mb << 20;
@@ -167,54 +175,69 @@ void PutCachedOrUnmap(const LargeFront::Entry* entries, size_t n, uint64_t now_m
   const size_t address_limit = std::clamp(freed_since_peak, budget, budget * kAddressBudgets);
   const bool lean = LeanOverTarget();
   const Decommit purge = lean ? g.lean_decommit : Decommit::kDontNeed;
-  bool kept[LargeFront::kEntries] = {};
-  bool to_purge[LargeFront::kEntries] = {};
-  size_t purging = 0;
+  // What leaves the call's hold of the lock: to give its pages back, or to unmap.
+  constexpr size_t kMost = LargeFront::kEntries + kPurgeBatch;
+  OsRange purging[kMost];
+  OsRange unmapping[kMost];
+  size_t purging_count = 0;
   size_t purging_bytes = 0;
+  size_t unmapping_count = 0;
   {
     SpinLockHolder hold(g_lock);
     const bool was_empty = CachedCountLocked() == 0;
-    const size_t purged_count = g_purged.count();
+    // Room is checked here, so that no madvise is wasted on a mapping the
+    // second hold would refuse (unless other threads fill it meanwhile).
+    const size_t purged_room = g_purged.capacity() - g_purged.count();
+    const auto purge_or_unmap = [&](void* base, size_t size) {
+      if (purge != Decommit::kNone && purging_count < purged_room &&
+          CachedBytesLocked() + purging_bytes + size <= address_limit) {
+        purging[purging_count++] = OsRange{base, size};
+        purging_bytes += size;
+      } else {
+        unmapping[unmapping_count++] = OsRange{base, size};
+      }
+    };
     for (size_t i = 0; i < n; ++i) {
       const LargeFront::Entry& e = entries[i];
       // Larger than the budget: unmapped, before any madvise that would be wasted.
-      if (e.size > budget) continue;
-      kept[i] = !lean && g_resident.bytes() + e.size <= resident_limit &&
-                g_resident.Insert(CachedMapping{e.base, e.size}, now_ms);
-      // Room is checked here, so that no madvise is wasted on a mapping the
-      // second hold would refuse (unless other threads fill it meanwhile).
-      to_purge[i] = !kept[i] && purge != Decommit::kNone &&
-                    CachedBytesLocked() + purging_bytes + e.size <= address_limit &&
-                    purged_count + purging < g_purged.capacity();
-      if (to_purge[i]) {
-        purging_bytes += e.size;
-        ++purging;
+      if (e.size > budget) {
+        unmapping[unmapping_count++] = OsRange{e.base, e.size};
+      } else if (lean || !g_resident.Insert(CachedMapping{e.base, e.size}, now_ms)) {
+        purge_or_unmap(e.base, e.size);
       }
     }
-    if (was_empty && g_resident.count() != 0) UpdateNextExpiryLocked();
-  }
-  if (purging != 0) {
-    bool zeroed[LargeFront::kEntries] = {};
-    for (size_t i = 0; i < n; ++i) {
-      if (to_purge[i]) zeroed[i] = OsDecommit(entries[i].base, entries[i].size, purge);
+    size_t evicted = 0;
+    if (g_resident.bytes() > resident_limit) {
+      const size_t target = resident_limit - resident_limit / 8;
+      CachedMapping oldest;
+      while (evicted < kPurgeBatch && g_resident.bytes() > target &&
+             g_resident.TakeCachedAtOrBefore(UINT64_MAX, &oldest, 1) == 1) {
+        purge_or_unmap(oldest.base, oldest.size);
+        ++evicted;
+      }
     }
+    // The oldest mapping, and so the decay's due time, changes when the cache
+    // was empty or its oldest left.
+    if ((was_empty && CachedCountLocked() != 0) || evicted != 0) UpdateNextExpiryLocked();
+  }
+  if (purging_count != 0) {
+    bool zeroed[kMost] = {};
+    OsDecommitRanges(purging, purging_count, purge, g.purge_batched, zeroed);
     SpinLockHolder hold(g_lock);
     const bool was_empty = CachedCountLocked() == 0;
-    for (size_t i = 0; i < n; ++i) {
-      if (!to_purge[i]) continue;
-      const LargeFront::Entry& e = entries[i];
+    for (size_t i = 0; i < purging_count; ++i) {
+      const OsRange& r = purging[i];
       // MADV_FREE leaves the pages in until the kernel needs them: such a
       // mapping counts as resident.
-      kept[i] = CachedBytesLocked() + e.size <= address_limit &&
-                (zeroed[i] ? g_purged.Insert(CachedMapping{e.base, e.size}, now_ms)
-                           : g_resident.bytes() + e.size <= resident_limit &&
-                                 g_resident.Insert(CachedMapping{e.base, e.size}, now_ms));
+      const bool kept = CachedBytesLocked() + r.size <= address_limit &&
+                        (zeroed[i] ? g_purged.Insert(CachedMapping{r.addr, r.size}, now_ms)
+                                   : g_resident.bytes() + r.size <= resident_limit &&
+                                         g_resident.Insert(CachedMapping{r.addr, r.size}, now_ms));
+      if (!kept) unmapping[unmapping_count++] = r;
     }
     if (was_empty && CachedCountLocked() != 0) UpdateNextExpiryLocked();
   }
-  for (size_t i = 0; i < n; ++i) {
-    if (!kept[i]) Unmap(entries[i].base, entries[i].size);
-  }
+  for (size_t i = 0; i < unmapping_count; ++i) Unmap(unmapping[i].addr, unmapping[i].size);
 }
 
 // Unmaps the cached mappings cached at or before `cutoff_ms`, a batch at a

@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
@@ -154,6 +157,54 @@ bool OsDecommit(void* addr, size_t size, Decommit how) {
   Count(g_madvise_calls, g_madvise_bytes, size);
   return rc == 0 && how == Decommit::kDontNeed;
 }
+
+namespace {
+
+#ifndef SYS_process_madvise
+#define SYS_process_madvise 440
+#endif
+// PIDFD_SELF (linux/pidfd.h, Linux 6.15): the calling process, without a
+// pidfd_open (a descriptor to open, close, and run out of).
+constexpr int kPidfdSelf = -10000;
+
+std::atomic<bool> g_decommit_batch_refused{false};
+
+// Gives back what the kernel takes of ranges[0, n) in one call; returns how
+// many ranges it covered whole (0 when it refused).
+size_t DecommitBatch(const OsRange* ranges, size_t n, int advice) {
+  iovec iov[kMaxDecommitRanges];
+  for (size_t i = 0; i < n; ++i) iov[i] = iovec{ranges[i].addr, ranges[i].size};
+  const long rc = syscall(SYS_process_madvise, kPidfdSelf, iov, n, advice, 0);
+  const size_t advised = rc > 0 ? static_cast<size_t>(rc) : 0;
+  Count(g_madvise_calls, g_madvise_bytes, advised);
+  // Refused outright (no such call, no PIDFD_SELF, an advice it does not take
+  // from process_madvise, a filter): every later batch would be too.
+  if (rc < 0 && (errno == ENOSYS || errno == EBADF || errno == EINVAL || errno == EPERM)) {
+    g_decommit_batch_refused.store(true, std::memory_order_relaxed);
+  }
+  // The kernel advises the ranges in order and stops at the first it cannot.
+  size_t covered = 0;
+  for (size_t bytes = 0; covered < n && bytes + ranges[covered].size <= advised; ++covered) {
+    bytes += ranges[covered].size;
+  }
+  return covered;
+}
+
+}  // namespace
+
+void OsDecommitRanges(const OsRange* ranges, size_t n, Decommit how, bool batched, bool* zeroed) {
+  const int saved_errno = errno;
+  size_t done = 0;
+  if (how != Decommit::kNone && batched && n > 1 && !g_decommit_batch_refused.load(std::memory_order_relaxed)) {
+    const int advice = how == Decommit::kFree ? MADV_FREE : MADV_DONTNEED;
+    done = DecommitBatch(ranges, n, advice);
+    for (size_t i = 0; i < done; ++i) zeroed[i] = how == Decommit::kDontNeed;
+  }
+  for (size_t i = done; i < n; ++i) zeroed[i] = OsDecommit(ranges[i].addr, ranges[i].size, how);
+  errno = saved_errno;
+}
+
+bool OsDecommitBatchRefused() { return g_decommit_batch_refused.load(std::memory_order_relaxed); }
 
 void OsUseSmallPages(void* addr, size_t size) {
   madvise(addr, size, MADV_NOHUGEPAGE);

@@ -62,6 +62,26 @@ bool OsMoveInto(void* addr, size_t old_size, void* dest, size_t new_size);
 // Gives the pages back to the OS; the range stays mapped. Returns true when the
 // contents are now zero (MADV_DONTNEED on private anonymous memory).
 bool OsDecommit(void* addr, size_t size, Decommit how);
+
+// A range of whole pages.
+struct OsRange {
+  void* addr;
+  size_t size;
+};
+// The most ranges one OsDecommitRanges call takes.
+inline constexpr size_t kMaxDecommitRanges = 64;
+// OsDecommit of each of ranges[0, n), n <= kMaxDecommitRanges; zeroed[i] is
+// what OsDecommit would return for range i. With `batched`, in one system
+// call (process_madvise on the calling process) where the kernel takes it:
+// since Linux 6.16 that flushes the other CPUs' TLBs once for the batch,
+// where each madvise does so once per range, which on two vCPUs is most of
+// what giving back a mapping costs (docs/PERFORMANCE.md, experiment 97).
+// Otherwise one madvise per range, and from then on in every call if the
+// kernel refused the batch (an older kernel, a seccomp filter that returns an
+// error). errno is left as it was.
+void OsDecommitRanges(const OsRange* ranges, size_t n, Decommit how, bool batched, bool* zeroed);
+// Whether the kernel has refused a batched OsDecommitRanges.
+bool OsDecommitBatchRefused();
 void OsNoteDecommitSkipped();
 // Keeps the kernel from backing [addr, addr + size) (page-aligned) with
 // transparent huge pages (MADV_NOHUGEPAGE): with THP set to `always`, touching

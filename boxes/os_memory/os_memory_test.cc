@@ -5,7 +5,9 @@
 // memory alone.
 #include "boxes/os_memory/os_memory.h"
 
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -59,6 +61,105 @@ TEST(OsMemoryTest, UseSmallPagesMarksTheRangeNoHugePages) {
   EXPECT_EQ(after.madvise_calls - before.madvise_calls, 1u);
   EXPECT_EQ(after.madvise_bytes - before.madvise_bytes, 2 * kMiB);
   OsUnmap(p, 4 * kMiB);
+}
+
+// Whether the running kernel is at least major.minor.
+bool KernelAtLeast(int major, int minor) {
+  utsname u;
+  int got_major = 0;
+  int got_minor = 0;
+  if (uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &got_major, &got_minor) != 2) return false;
+  return got_major > major || (got_major == major && got_minor >= minor);
+}
+
+// Eight mappings of 2 MiB with every page written.
+struct WrittenRanges {
+  static constexpr size_t kCount = 8;
+  OsRange ranges[kCount];
+  WrittenRanges() {
+    for (OsRange& r : ranges) {
+      r.size = 2 * kMiB;
+      r.addr = OsMapAligned(r.size, 2 * kMiB);
+      if (r.addr != nullptr) std::memset(r.addr, 0x5a, r.size);
+    }
+  }
+  ~WrittenRanges() {
+    for (OsRange& r : ranges) {
+      if (r.addr != nullptr) OsUnmap(r.addr, r.size);
+    }
+  }
+  // How many of the ranges' bytes are not zero.
+  size_t NonZeroBytes(size_t i) const {
+    const unsigned char* p = static_cast<const unsigned char*>(ranges[i].addr);
+    size_t n = 0;
+    for (size_t j = 0; j < ranges[i].size; ++j) n += p[j] != 0;
+    return n;
+  }
+};
+
+// A batch gives every range's pages back (they read as zero), in one call
+// where the kernel takes it (since Linux 6.16 it must: the batch flushes the
+// TLBs once), else one madvise each after the refused batch; errno stays.
+TEST(OsMemoryTest, DecommitRangesGivesBackEveryRangeInOneCall) {
+  WrittenRanges w;
+  for (const OsRange& r : w.ranges) ASSERT_NE(r.addr, nullptr);
+  const bool refused_before = OsDecommitBatchRefused();
+  bool zeroed[WrittenRanges::kCount] = {};
+  const OsCounters before = OsCountersSnapshot();
+  errno = 1234;
+  OsDecommitRanges(w.ranges, WrittenRanges::kCount, Decommit::kDontNeed, /*batched=*/true, zeroed);
+  EXPECT_EQ(errno, 1234);
+  const OsCounters after = OsCountersSnapshot();
+  for (size_t i = 0; i < WrittenRanges::kCount; ++i) {
+    EXPECT_TRUE(zeroed[i]) << i;
+    EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
+  }
+  EXPECT_EQ(after.madvise_bytes - before.madvise_bytes, WrittenRanges::kCount * 2 * kMiB);
+  if (KernelAtLeast(6, 16)) {
+    EXPECT_FALSE(OsDecommitBatchRefused()) << "process_madvise(PIDFD_SELF, MADV_DONTNEED)";
+  }
+  const uint64_t expected_calls =
+      !OsDecommitBatchRefused() ? 1 : WrittenRanges::kCount + (refused_before ? 0 : 1);
+  EXPECT_EQ(after.madvise_calls - before.madvise_calls, expected_calls);
+}
+
+// Not batched: one madvise per range.
+TEST(OsMemoryTest, DecommitRangesOneByOneWhenNotBatched) {
+  WrittenRanges w;
+  for (const OsRange& r : w.ranges) ASSERT_NE(r.addr, nullptr);
+  bool zeroed[WrittenRanges::kCount] = {};
+  const OsCounters before = OsCountersSnapshot();
+  OsDecommitRanges(w.ranges, WrittenRanges::kCount, Decommit::kDontNeed, /*batched=*/false, zeroed);
+  const OsCounters after = OsCountersSnapshot();
+  EXPECT_EQ(after.madvise_calls - before.madvise_calls, WrittenRanges::kCount);
+  for (size_t i = 0; i < WrittenRanges::kCount; ++i) {
+    EXPECT_TRUE(zeroed[i]) << i;
+    EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
+  }
+}
+
+// A range the kernel cannot advise (here: no longer mapped) stops a batch
+// there; the ranges after it are still given back, one by one, and only the
+// failed one reports its contents as not zeroed. The kernel's refusal of one
+// range is not a refusal of batches.
+TEST(OsMemoryTest, DecommitRangesGoesOnPastARangeTheKernelRefuses) {
+  WrittenRanges w;
+  for (const OsRange& r : w.ranges) ASSERT_NE(r.addr, nullptr);
+  constexpr size_t kHole = 3;
+  OsUnmap(w.ranges[kHole].addr, w.ranges[kHole].size);
+  const bool refused_before = OsDecommitBatchRefused();
+  bool zeroed[WrittenRanges::kCount] = {};
+  OsDecommitRanges(w.ranges, WrittenRanges::kCount, Decommit::kDontNeed, /*batched=*/true, zeroed);
+  w.ranges[kHole].addr = nullptr;  // unmapped already
+  for (size_t i = 0; i < WrittenRanges::kCount; ++i) {
+    if (i == kHole) {
+      EXPECT_FALSE(zeroed[i]);
+      continue;
+    }
+    EXPECT_TRUE(zeroed[i]) << i;
+    EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
+  }
+  EXPECT_EQ(OsDecommitBatchRefused(), refused_before);
 }
 
 // The next hint follows the last mapping (on 2 MiB): a mapping of the test's
