@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 
@@ -163,14 +164,14 @@ namespace {
 #ifndef SYS_process_madvise
 #define SYS_process_madvise 440
 #endif
-// PIDFD_SELF (linux/pidfd.h, Linux 6.15): the calling process, without a
-// pidfd_open (a descriptor to open, close, and run out of).
+// PIDFD_SELF (linux/pidfd.h; kernels without it answer EBADF): the calling
+// process, without a pidfd_open (a descriptor to open, close, and run out of).
 constexpr int kPidfdSelf = -10000;
 
 std::atomic<bool> g_decommit_batch_refused{false};
 
-// Gives back what the kernel takes of ranges[0, n) in one call; returns how
-// many ranges it covered whole (0 when it refused).
+// Gives back what the kernel takes of ranges[0, n), n <= kMaxDecommitRanges,
+// in one call; returns how many ranges it covered whole (0 when it refused).
 size_t DecommitBatch(const OsRange* ranges, size_t n, int advice) {
   iovec iov[kMaxDecommitRanges];
   for (size_t i = 0; i < n; ++i) iov[i] = iovec{ranges[i].addr, ranges[i].size};
@@ -194,13 +195,17 @@ size_t DecommitBatch(const OsRange* ranges, size_t n, int advice) {
 
 void OsDecommitRanges(const OsRange* ranges, size_t n, Decommit how, bool batched, bool* zeroed) {
   const int saved_errno = errno;
-  size_t done = 0;
-  if (how != Decommit::kNone && batched && n > 1 && !g_decommit_batch_refused.load(std::memory_order_relaxed)) {
-    const int advice = how == Decommit::kFree ? MADV_FREE : MADV_DONTNEED;
-    done = DecommitBatch(ranges, n, advice);
-    for (size_t i = 0; i < done; ++i) zeroed[i] = how == Decommit::kDontNeed;
+  for (size_t first = 0; first < n; first += kMaxDecommitRanges) {
+    const size_t k = std::min(n - first, kMaxDecommitRanges);
+    size_t done = 0;
+    if (how != Decommit::kNone && batched && k > 1 && !g_decommit_batch_refused.load(std::memory_order_relaxed)) {
+      done = DecommitBatch(ranges + first, k, how == Decommit::kFree ? MADV_FREE : MADV_DONTNEED);
+      for (size_t i = 0; i < done; ++i) zeroed[first + i] = how == Decommit::kDontNeed;
+    }
+    for (size_t i = done; i < k; ++i) {
+      zeroed[first + i] = OsDecommit(ranges[first + i].addr, ranges[first + i].size, how);
+    }
   }
-  for (size_t i = done; i < n; ++i) zeroed[i] = OsDecommit(ranges[i].addr, ranges[i].size, how);
   errno = saved_errno;
 }
 

@@ -68,12 +68,12 @@ struct OsRange {
   void* addr;
   size_t size;
 };
-// The most ranges one OsDecommitRanges call takes.
+// The most ranges one system call of OsDecommitRanges takes.
 inline constexpr size_t kMaxDecommitRanges = 64;
-// OsDecommit of each of ranges[0, n), n <= kMaxDecommitRanges; zeroed[i] is
-// what OsDecommit would return for range i. With `batched`, in one system
-// call (process_madvise on the calling process) where the kernel takes it:
-// since Linux 6.16 that flushes the other CPUs' TLBs once for the batch,
+// OsDecommit of each of ranges[0, n); zeroed[i] is what OsDecommit would
+// return for range i. With `batched`, in one system call (process_madvise on
+// the calling process) for every kMaxDecommitRanges ranges, where the kernel
+// takes it: since Linux 6.16 that flushes the other CPUs' TLBs once,
 // where each madvise does so once per range, which on two vCPUs is most of
 // what giving back a mapping costs (docs/PERFORMANCE.md, experiment 97).
 // Otherwise one madvise per range, and from then on in every call if the

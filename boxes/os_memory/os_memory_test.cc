@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "profiles/tests/child_process.h"
@@ -72,13 +74,12 @@ bool KernelAtLeast(int major, int minor) {
   return got_major > major || (got_major == major && got_minor >= minor);
 }
 
-// Eight mappings of 2 MiB with every page written.
+// Mappings with every page written: eight of 2 MiB unless told otherwise.
 struct WrittenRanges {
-  static constexpr size_t kCount = 8;
-  OsRange ranges[kCount];
-  WrittenRanges() {
+  std::vector<OsRange> ranges;
+  explicit WrittenRanges(size_t count = 8, size_t size = 2 * kMiB) : ranges(count) {
     for (OsRange& r : ranges) {
-      r.size = 2 * kMiB;
+      r.size = size;
       r.addr = OsMapAligned(r.size, 2 * kMiB);
       if (r.addr != nullptr) std::memset(r.addr, 0x5a, r.size);
     }
@@ -88,7 +89,13 @@ struct WrittenRanges {
       if (r.addr != nullptr) OsUnmap(r.addr, r.size);
     }
   }
-  // How many of the ranges' bytes are not zero.
+  bool AllMapped() const {
+    for (const OsRange& r : ranges) {
+      if (r.addr == nullptr) return false;
+    }
+    return true;
+  }
+  // How many of range i's bytes are not zero.
   size_t NonZeroBytes(size_t i) const {
     const unsigned char* p = static_cast<const unsigned char*>(ranges[i].addr);
     size_t n = 0;
@@ -102,37 +109,56 @@ struct WrittenRanges {
 // TLBs once), else one madvise each after the refused batch; errno stays.
 TEST(OsMemoryTest, DecommitRangesGivesBackEveryRangeInOneCall) {
   WrittenRanges w;
-  for (const OsRange& r : w.ranges) ASSERT_NE(r.addr, nullptr);
+  ASSERT_TRUE(w.AllMapped());
+  const size_t n = w.ranges.size();
   const bool refused_before = OsDecommitBatchRefused();
-  bool zeroed[WrittenRanges::kCount] = {};
+  std::unique_ptr<bool[]> zeroed(new bool[n]());
   const OsCounters before = OsCountersSnapshot();
   errno = 1234;
-  OsDecommitRanges(w.ranges, WrittenRanges::kCount, Decommit::kDontNeed, /*batched=*/true, zeroed);
+  OsDecommitRanges(w.ranges.data(), n, Decommit::kDontNeed, /*batched=*/true, zeroed.get());
   EXPECT_EQ(errno, 1234);
   const OsCounters after = OsCountersSnapshot();
-  for (size_t i = 0; i < WrittenRanges::kCount; ++i) {
+  for (size_t i = 0; i < n; ++i) {
     EXPECT_TRUE(zeroed[i]) << i;
     EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
   }
-  EXPECT_EQ(after.madvise_bytes - before.madvise_bytes, WrittenRanges::kCount * 2 * kMiB);
+  EXPECT_EQ(after.madvise_bytes - before.madvise_bytes, n * 2 * kMiB);
   if (KernelAtLeast(6, 16)) {
     EXPECT_FALSE(OsDecommitBatchRefused()) << "process_madvise(PIDFD_SELF, MADV_DONTNEED)";
   }
-  const uint64_t expected_calls =
-      !OsDecommitBatchRefused() ? 1 : WrittenRanges::kCount + (refused_before ? 0 : 1);
+  const uint64_t expected_calls = !OsDecommitBatchRefused() ? 1 : n + (refused_before ? 0 : 1);
   EXPECT_EQ(after.madvise_calls - before.madvise_calls, expected_calls);
+}
+
+// More ranges than one call takes: a call for each kMaxDecommitRanges.
+TEST(OsMemoryTest, DecommitRangesTakesAnyNumberOfRanges) {
+  WrittenRanges w(kMaxDecommitRanges + 36, 64 * 1024);
+  ASSERT_TRUE(w.AllMapped());
+  const size_t n = w.ranges.size();
+  std::unique_ptr<bool[]> zeroed(new bool[n]());
+  const OsCounters before = OsCountersSnapshot();
+  OsDecommitRanges(w.ranges.data(), n, Decommit::kDontNeed, /*batched=*/true, zeroed.get());
+  const OsCounters after = OsCountersSnapshot();
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_TRUE(zeroed[i]) << i;
+    EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
+  }
+  if (!OsDecommitBatchRefused()) {
+    EXPECT_EQ(after.madvise_calls - before.madvise_calls, 2u);
+  }
 }
 
 // Not batched: one madvise per range.
 TEST(OsMemoryTest, DecommitRangesOneByOneWhenNotBatched) {
   WrittenRanges w;
-  for (const OsRange& r : w.ranges) ASSERT_NE(r.addr, nullptr);
-  bool zeroed[WrittenRanges::kCount] = {};
+  ASSERT_TRUE(w.AllMapped());
+  const size_t n = w.ranges.size();
+  std::unique_ptr<bool[]> zeroed(new bool[n]());
   const OsCounters before = OsCountersSnapshot();
-  OsDecommitRanges(w.ranges, WrittenRanges::kCount, Decommit::kDontNeed, /*batched=*/false, zeroed);
+  OsDecommitRanges(w.ranges.data(), n, Decommit::kDontNeed, /*batched=*/false, zeroed.get());
   const OsCounters after = OsCountersSnapshot();
-  EXPECT_EQ(after.madvise_calls - before.madvise_calls, WrittenRanges::kCount);
-  for (size_t i = 0; i < WrittenRanges::kCount; ++i) {
+  EXPECT_EQ(after.madvise_calls - before.madvise_calls, n);
+  for (size_t i = 0; i < n; ++i) {
     EXPECT_TRUE(zeroed[i]) << i;
     EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
   }
@@ -144,14 +170,15 @@ TEST(OsMemoryTest, DecommitRangesOneByOneWhenNotBatched) {
 // range is not a refusal of batches.
 TEST(OsMemoryTest, DecommitRangesGoesOnPastARangeTheKernelRefuses) {
   WrittenRanges w;
-  for (const OsRange& r : w.ranges) ASSERT_NE(r.addr, nullptr);
+  ASSERT_TRUE(w.AllMapped());
+  const size_t n = w.ranges.size();
   constexpr size_t kHole = 3;
   OsUnmap(w.ranges[kHole].addr, w.ranges[kHole].size);
   const bool refused_before = OsDecommitBatchRefused();
-  bool zeroed[WrittenRanges::kCount] = {};
-  OsDecommitRanges(w.ranges, WrittenRanges::kCount, Decommit::kDontNeed, /*batched=*/true, zeroed);
+  std::unique_ptr<bool[]> zeroed(new bool[n]());
+  OsDecommitRanges(w.ranges.data(), n, Decommit::kDontNeed, /*batched=*/true, zeroed.get());
   w.ranges[kHole].addr = nullptr;  // unmapped already
-  for (size_t i = 0; i < WrittenRanges::kCount; ++i) {
+  for (size_t i = 0; i < n; ++i) {
     if (i == kHole) {
       EXPECT_FALSE(zeroed[i]);
       continue;
