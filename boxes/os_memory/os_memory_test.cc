@@ -74,10 +74,12 @@ bool KernelAtLeast(int major, int minor) {
   return got_major > major || (got_major == major && got_minor >= minor);
 }
 
-// Mappings with every page written: eight of 2 MiB unless told otherwise.
+// Mappings with every page written (eight of 2 MiB unless told otherwise),
+// given back by OsDecommitRanges.
 struct WrittenRanges {
   std::vector<OsRange> ranges;
-  explicit WrittenRanges(size_t count = 8, size_t size = 2 * kMiB) : ranges(count) {
+  std::unique_ptr<bool[]> zeroed;
+  explicit WrittenRanges(size_t count = 8, size_t size = 2 * kMiB) : ranges(count), zeroed(new bool[count]()) {
     for (OsRange& r : ranges) {
       r.size = size;
       r.addr = OsMapAligned(r.size, 2 * kMiB);
@@ -95,12 +97,19 @@ struct WrittenRanges {
     }
     return true;
   }
-  // How many of range i's bytes are not zero.
-  size_t NonZeroBytes(size_t i) const {
-    const unsigned char* p = static_cast<const unsigned char*>(ranges[i].addr);
-    size_t n = 0;
-    for (size_t j = 0; j < ranges[i].size; ++j) n += p[j] != 0;
-    return n;
+  void GiveBack(bool batched) {
+    OsDecommitRanges(ranges.data(), ranges.size(), Decommit::kDontNeed, batched, zeroed.get());
+  }
+  // Every range but `except` reported zeroed and reads as zero.
+  void ExpectGivenBack(size_t except = SIZE_MAX) const {
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      if (i == except) continue;
+      EXPECT_TRUE(zeroed[i]) << i;
+      const unsigned char* p = static_cast<const unsigned char*>(ranges[i].addr);
+      size_t nonzero = 0;
+      for (size_t j = 0; j < ranges[i].size; ++j) nonzero += p[j] != 0;
+      EXPECT_EQ(nonzero, 0u) << i;
+    }
   }
 };
 
@@ -110,23 +119,18 @@ struct WrittenRanges {
 TEST(OsMemoryTest, DecommitRangesGivesBackEveryRangeInOneCall) {
   WrittenRanges w;
   ASSERT_TRUE(w.AllMapped());
-  const size_t n = w.ranges.size();
   const bool refused_before = OsDecommitBatchRefused();
-  std::unique_ptr<bool[]> zeroed(new bool[n]());
   const OsCounters before = OsCountersSnapshot();
   errno = 1234;
-  OsDecommitRanges(w.ranges.data(), n, Decommit::kDontNeed, /*batched=*/true, zeroed.get());
+  w.GiveBack(/*batched=*/true);
   EXPECT_EQ(errno, 1234);
   const OsCounters after = OsCountersSnapshot();
-  for (size_t i = 0; i < n; ++i) {
-    EXPECT_TRUE(zeroed[i]) << i;
-    EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
-  }
-  EXPECT_EQ(after.madvise_bytes - before.madvise_bytes, n * 2 * kMiB);
+  w.ExpectGivenBack();
+  EXPECT_EQ(after.madvise_bytes - before.madvise_bytes, w.ranges.size() * 2 * kMiB);
   if (KernelAtLeast(6, 16)) {
     EXPECT_FALSE(OsDecommitBatchRefused()) << "process_madvise(PIDFD_SELF, MADV_DONTNEED)";
   }
-  const uint64_t expected_calls = !OsDecommitBatchRefused() ? 1 : n + (refused_before ? 0 : 1);
+  const uint64_t expected_calls = !OsDecommitBatchRefused() ? 1 : w.ranges.size() + (refused_before ? 0 : 1);
   EXPECT_EQ(after.madvise_calls - before.madvise_calls, expected_calls);
 }
 
@@ -134,15 +138,10 @@ TEST(OsMemoryTest, DecommitRangesGivesBackEveryRangeInOneCall) {
 TEST(OsMemoryTest, DecommitRangesTakesAnyNumberOfRanges) {
   WrittenRanges w(kMaxDecommitRanges + 36, 64 * 1024);
   ASSERT_TRUE(w.AllMapped());
-  const size_t n = w.ranges.size();
-  std::unique_ptr<bool[]> zeroed(new bool[n]());
   const OsCounters before = OsCountersSnapshot();
-  OsDecommitRanges(w.ranges.data(), n, Decommit::kDontNeed, /*batched=*/true, zeroed.get());
+  w.GiveBack(/*batched=*/true);
   const OsCounters after = OsCountersSnapshot();
-  for (size_t i = 0; i < n; ++i) {
-    EXPECT_TRUE(zeroed[i]) << i;
-    EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
-  }
+  w.ExpectGivenBack();
   if (!OsDecommitBatchRefused()) {
     EXPECT_EQ(after.madvise_calls - before.madvise_calls, 2u);
   }
@@ -152,16 +151,11 @@ TEST(OsMemoryTest, DecommitRangesTakesAnyNumberOfRanges) {
 TEST(OsMemoryTest, DecommitRangesOneByOneWhenNotBatched) {
   WrittenRanges w;
   ASSERT_TRUE(w.AllMapped());
-  const size_t n = w.ranges.size();
-  std::unique_ptr<bool[]> zeroed(new bool[n]());
   const OsCounters before = OsCountersSnapshot();
-  OsDecommitRanges(w.ranges.data(), n, Decommit::kDontNeed, /*batched=*/false, zeroed.get());
+  w.GiveBack(/*batched=*/false);
   const OsCounters after = OsCountersSnapshot();
-  EXPECT_EQ(after.madvise_calls - before.madvise_calls, n);
-  for (size_t i = 0; i < n; ++i) {
-    EXPECT_TRUE(zeroed[i]) << i;
-    EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
-  }
+  EXPECT_EQ(after.madvise_calls - before.madvise_calls, w.ranges.size());
+  w.ExpectGivenBack();
 }
 
 // A range the kernel cannot advise (here: no longer mapped) stops a batch
@@ -171,21 +165,13 @@ TEST(OsMemoryTest, DecommitRangesOneByOneWhenNotBatched) {
 TEST(OsMemoryTest, DecommitRangesGoesOnPastARangeTheKernelRefuses) {
   WrittenRanges w;
   ASSERT_TRUE(w.AllMapped());
-  const size_t n = w.ranges.size();
   constexpr size_t kHole = 3;
   OsUnmap(w.ranges[kHole].addr, w.ranges[kHole].size);
   const bool refused_before = OsDecommitBatchRefused();
-  std::unique_ptr<bool[]> zeroed(new bool[n]());
-  OsDecommitRanges(w.ranges.data(), n, Decommit::kDontNeed, /*batched=*/true, zeroed.get());
+  w.GiveBack(/*batched=*/true);
+  EXPECT_FALSE(w.zeroed[kHole]);
   w.ranges[kHole].addr = nullptr;  // unmapped already
-  for (size_t i = 0; i < n; ++i) {
-    if (i == kHole) {
-      EXPECT_FALSE(zeroed[i]);
-      continue;
-    }
-    EXPECT_TRUE(zeroed[i]) << i;
-    EXPECT_EQ(w.NonZeroBytes(i), 0u) << i;
-  }
+  w.ExpectGivenBack(kHole);
   EXPECT_EQ(OsDecommitBatchRefused(), refused_before);
 }
 
