@@ -707,11 +707,15 @@ TEST(LargeObjectsTest, ABurstOfFreesBeyondFourBudgetsKeepsItsAddressRangesWithou
   EXPECT_EQ(NumberOf(wide.out, "madvise_on_free"), 0u) << wide.Describe();
   EXPECT_EQ(NumberOf(wide.out, "kept_with_pages"), 40u) << wide.Describe();
   EXPECT_EQ(NumberOf(wide.out, "mmap_on_again"), 0u) << wide.Describe();
+  struct Capped {
+    std::vector<std::string> env;
+    bool batched;
+  };
   std::vector<std::string> one_by_one = CacheOf(8, 0);
   one_by_one.push_back("HAKMEM_PURGE_BATCHED=0");
-  for (const std::vector<std::string>& env : {CacheOf(8, 0), one_by_one}) {
-    const bool batched = env.size() == CacheOf(8, 0).size();
-    const ChildResult capped = RunSelf("forty_again", env);
+  for (const Capped& run : {Capped{CacheOf(8, 0), true}, Capped{one_by_one, false}}) {
+    const bool batched = run.batched;
+    const ChildResult capped = RunSelf("forty_again", run.env);
     ASSERT_TRUE(capped.ExitedWith(0)) << capped.Describe();
     const uint64_t purged = NumberOf(capped.out, "kept_without_pages");
     EXPECT_GE(purged, 9u) << capped.Describe();
