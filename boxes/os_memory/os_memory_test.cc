@@ -6,7 +6,12 @@
 #include "boxes/os_memory/os_memory.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 
 #include <cstdint>
@@ -209,6 +214,56 @@ int PrintFirstMapping() {
   return 0;
 }
 
+// In a child whose seccomp filter answers process_madvise with EPERM (as a
+// container's may): eight ranges given back batched, and the OS calls that
+// took. The filter stays for the child's life.
+int DecommitUnderAFilter() {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_process_madvise, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program = {static_cast<unsigned short>(sizeof(filter) / sizeof(filter[0])), filter};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+    std::printf("no_filter=1\n");
+    return 0;
+  }
+  for (int round = 0; round < 2; ++round) {
+    WrittenRanges w;
+    if (!w.AllMapped()) return 1;
+    const OsCounters before = OsCountersSnapshot();
+    w.GiveBack(/*batched=*/true);
+    const OsCounters after = OsCountersSnapshot();
+    size_t given_back = 0;
+    for (size_t i = 0; i < w.ranges.size(); ++i) {
+      const unsigned char* p = static_cast<const unsigned char*>(w.ranges[i].addr);
+      bool zero = w.zeroed[i];
+      for (size_t j = 0; zero && j < w.ranges[i].size; j += 4096) zero = p[j] == 0;
+      given_back += zero;
+    }
+    std::printf("round%d_calls=%llu\nround%d_given_back=%zu\n", round,
+                static_cast<unsigned long long>(after.madvise_calls - before.madvise_calls), round, given_back);
+  }
+  std::printf("refused=%d\n", OsDecommitBatchRefused() ? 1 : 0);
+  return 0;
+}
+
+// Where the kernel refuses the batch, every range is still given back, one
+// madvise each: the first time after the refused call, and from then on
+// without asking again.
+TEST(OsMemoryTest, DecommitRangesFallsBackWhereAFilterRefusesTheBatch) {
+  const hakmem_test::ChildResult r = hakmem_test::RunSelf("decommit_under_a_filter", {});
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  if (hakmem_test::NumberOf(r.out, "no_filter") == 1) GTEST_SKIP() << "seccomp filters are not allowed here";
+  EXPECT_EQ(hakmem_test::NumberOf(r.out, "refused"), 1u) << r.Describe();
+  EXPECT_EQ(hakmem_test::NumberOf(r.out, "round0_given_back"), 8u) << r.Describe();
+  EXPECT_EQ(hakmem_test::NumberOf(r.out, "round0_calls"), 9u) << "the refused batch and eight madvise\n"
+                                                               << r.Describe();
+  EXPECT_EQ(hakmem_test::NumberOf(r.out, "round1_given_back"), 8u) << r.Describe();
+  EXPECT_EQ(hakmem_test::NumberOf(r.out, "round1_calls"), 8u) << r.Describe();
+}
+
 // Each process starts its hints at a place of its own (from the addresses
 // ASLR gave it), so the allocator's addresses are not the same in every run.
 TEST(OsMemoryTest, ProcessesStartTheirHintsApart) {
@@ -224,7 +279,9 @@ TEST(OsMemoryTest, ProcessesStartTheirHintsApart) {
 }  // namespace hakmem
 
 int main(int argc, char** argv) {
-  hakmem_test::RunChildModeIfAsked(argc, argv, {{"print_first_mapping", hakmem::PrintFirstMapping}});
+  hakmem_test::RunChildModeIfAsked(argc, argv,
+                                   {{"print_first_mapping", hakmem::PrintFirstMapping},
+                                    {"decommit_under_a_filter", hakmem::DecommitUnderAFilter}});
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
