@@ -11,6 +11,7 @@
 
 #include "boxes/env_gates/env_gates.h"
 #include "boxes/large_objects/large_cache.h"
+#include "boxes/mem_lean/mem_lean.h"
 #include "boxes/os_memory/os_memory.h"
 #include "boxes/release_policy/release_policy.h"
 #include "boxes/spinlock/spinlock.h"
@@ -80,9 +81,21 @@ bool WithinAddressSpace(size_t size, size_t offset) {
   return size <= (size_t{1} << kAddressBits) - offset - kChunkSize;
 }
 
+// The box's own mappings, noted for memory-lean mode's estimate, which leaves
+// them out (mem_lean.h).
+void* MapLarge(size_t size, size_t alignment) {
+  void* p = OsMapAligned(size, alignment);
+  if (p != nullptr) LeanNoteLargeMapped(size, 0);
+  return p;
+}
+void UnmapLarge(void* base, size_t size) {
+  OsUnmap(base, size);
+  LeanNoteLargeMapped(0, size);
+}
+
 void Unmap(void* base, size_t size) {
   ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
-  OsUnmap(base, size);
+  UnmapLarge(base, size);
 }
 
 // The cache's mappings and their bytes, in both indexes. Caller holds g_lock.
@@ -472,7 +485,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
     if (stale.base != nullptr) Unmap(stale.base, stale.size);
     LargeCacheTick();
     if (front != nullptr) LargeFrontTick(front);
-    span.base = OsMapAligned(map_size, huge_aligned ? alignment : kChunkSize);
+    span.base = MapLarge(map_size, huge_aligned ? alignment : kChunkSize);
     if (span.base == nullptr) {
       errno = ENOMEM;
       return nullptr;
@@ -492,7 +505,7 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
   // threads' frees read, only when new.
   if (fresh && !ChunkMapSet(huge_aligned ? g_huge_aligned_map : g_chunk_map,
                             reinterpret_cast<uintptr_t>(huge_aligned ? user : base))) {
-    OsUnmap(span.base, span.size);  // no memory for the map's leaf
+    UnmapLarge(span.base, span.size);  // no memory for the map's leaf
     errno = ENOMEM;
     return nullptr;
   }
@@ -531,7 +544,7 @@ void LargeFree(LargeHeader* h, LargeFront* front) {
     g_live.count.fetch_sub(1, std::memory_order_relaxed);
     SubtractLive(usable, size);
     ChunkMapClear(g_huge_aligned_map, user);
-    OsUnmap(base, size);
+    UnmapLarge(base, size);
     return;
   }
   // One clock read serves the timestamps and the decays.
@@ -560,20 +573,23 @@ void* LargeGrow(LargeHeader* h, size_t size) {
   // Growth in place fails whenever the next pages are taken: errno stays as
   // the caller left it, whichever way realloc then succeeds.
   const int saved_errno = errno;
-  if (!OsGrowInPlace(base, old_size, new_size)) {
-    void* dest = OsMapAligned(new_size, kChunkSize);
+  if (OsGrowInPlace(base, old_size, new_size)) {
+    LeanNoteLargeMapped(new_size - old_size, 0);
+  } else {
+    void* dest = MapLarge(new_size, kChunkSize);
     // The bit first, while the move can still be given up if its leaf cannot be made.
     if (dest != nullptr && !ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(dest))) {
-      OsUnmap(dest, new_size);
+      UnmapLarge(dest, new_size);
       dest = nullptr;
     }
     if (dest != nullptr && !OsMoveInto(base, old_size, dest, new_size)) {
       ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(dest));
-      OsUnmap(dest, new_size);
+      UnmapLarge(dest, new_size);
       dest = nullptr;
     }
     errno = saved_errno;
     if (dest == nullptr) return nullptr;
+    LeanNoteLargeMapped(0, old_size);  // the old range went with the move
     // The header came along in the first page.
     ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
     h = static_cast<LargeHeader*>(dest);
@@ -595,7 +611,7 @@ bool LargeShrink(LargeHeader* h, size_t size) {
   if (new_size >= h->map_size) return true;  // within the last page already
   // The tail of the mapping only: the kernel trims the region in place, with
   // no new region to make, and the header in the first page stays.
-  OsUnmap(base + new_size, h->map_size - new_size);
+  UnmapLarge(base + new_size, h->map_size - new_size);
   SubtractLive(h->map_size - new_size, h->map_size - new_size);
   h->map_size = new_size;
   h->usable = new_size - offset;

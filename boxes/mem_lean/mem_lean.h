@@ -16,12 +16,22 @@ bool LeanOverTarget();
 // Decommitted memory that stays mapped does not count as resident.
 void LeanNoteDecommitted(size_t bytes);
 void LeanNoteRecommitted(size_t bytes);
-// Mapped bytes minus decommitted ones.
+// Large objects' mappings (boxes/large_objects: live, in the fronts and in
+// the cache), which the estimate leaves out: the live ones cannot be given
+// back, the freed ones are bounded by the large-object cache's own budget
+// (HAKMEM_LARGE_CACHE_MB), and counted whole (most of a big buffer's pages may
+// never be touched) a program with a few of them was always over the target,
+// so every large object freed went back to the kernel at once
+// (docs/PERFORMANCE.md, experiment 98).
+void LeanNoteLargeMapped(size_t added, size_t removed);
+// Mapped bytes minus decommitted ones and minus large objects' mappings: the
+// small-object memory lean mode governs.
 size_t LeanResidentEstimate();
 #else
 inline constexpr bool LeanOverTarget() { return false; }
 inline void LeanNoteDecommitted(size_t) {}
 inline void LeanNoteRecommitted(size_t) {}
+inline void LeanNoteLargeMapped(size_t, size_t) {}
 #endif
 
 }  // namespace hakmem
