@@ -85,12 +85,12 @@ bool WithinAddressSpace(size_t size, size_t offset) {
 // them out (mem_lean.h).
 void* MapLarge(size_t size, size_t alignment) {
   void* p = OsMapAligned(size, alignment);
-  if (p != nullptr) LeanNoteLargeMapped(size, 0);
+  if (p != nullptr) LeanNoteLargeMapped(size);
   return p;
 }
 void UnmapLarge(void* base, size_t size) {
   OsUnmap(base, size);
-  LeanNoteLargeMapped(0, size);
+  LeanNoteLargeUnmapped(size);
 }
 
 void Unmap(void* base, size_t size) {
@@ -574,7 +574,7 @@ void* LargeGrow(LargeHeader* h, size_t size) {
   // the caller left it, whichever way realloc then succeeds.
   const int saved_errno = errno;
   if (OsGrowInPlace(base, old_size, new_size)) {
-    LeanNoteLargeMapped(new_size - old_size, 0);
+    LeanNoteLargeMapped(new_size - old_size);
   } else {
     void* dest = MapLarge(new_size, kChunkSize);
     // The bit first, while the move can still be given up if its leaf cannot be made.
@@ -589,7 +589,7 @@ void* LargeGrow(LargeHeader* h, size_t size) {
     }
     errno = saved_errno;
     if (dest == nullptr) return nullptr;
-    LeanNoteLargeMapped(0, old_size);  // the old range went with the move
+    LeanNoteLargeUnmapped(old_size);  // the old range went with the move
     // The header came along in the first page.
     ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
     h = static_cast<LargeHeader*>(dest);

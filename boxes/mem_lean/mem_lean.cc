@@ -14,10 +14,8 @@ std::atomic<size_t> g_large_mapped_bytes{0};
 void LeanNoteDecommitted(size_t bytes) { g_decommitted_bytes.fetch_add(bytes, std::memory_order_relaxed); }
 void LeanNoteRecommitted(size_t bytes) { g_decommitted_bytes.fetch_sub(bytes, std::memory_order_relaxed); }
 
-void LeanNoteLargeMapped(size_t added, size_t removed) {
-  if (added != 0) g_large_mapped_bytes.fetch_add(added, std::memory_order_relaxed);
-  if (removed != 0) g_large_mapped_bytes.fetch_sub(removed, std::memory_order_relaxed);
-}
+void LeanNoteLargeMapped(size_t bytes) { g_large_mapped_bytes.fetch_add(bytes, std::memory_order_relaxed); }
+void LeanNoteLargeUnmapped(size_t bytes) { g_large_mapped_bytes.fetch_sub(bytes, std::memory_order_relaxed); }
 
 size_t LeanResidentEstimate() {
   const size_t mapped = OsMappedBytes();

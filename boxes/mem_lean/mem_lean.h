@@ -23,7 +23,8 @@ void LeanNoteRecommitted(size_t bytes);
 // never be touched) a program with a few of them was always over the target,
 // so every large object freed went back to the kernel at once
 // (docs/PERFORMANCE.md, experiment 98).
-void LeanNoteLargeMapped(size_t added, size_t removed);
+void LeanNoteLargeMapped(size_t bytes);
+void LeanNoteLargeUnmapped(size_t bytes);
 // Mapped bytes minus decommitted ones and minus large objects' mappings: the
 // small-object memory lean mode governs.
 size_t LeanResidentEstimate();
@@ -31,7 +32,8 @@ size_t LeanResidentEstimate();
 inline constexpr bool LeanOverTarget() { return false; }
 inline void LeanNoteDecommitted(size_t) {}
 inline void LeanNoteRecommitted(size_t) {}
-inline void LeanNoteLargeMapped(size_t, size_t) {}
+inline void LeanNoteLargeMapped(size_t) {}
+inline void LeanNoteLargeUnmapped(size_t) {}
 #endif
 
 }  // namespace hakmem
