@@ -152,7 +152,7 @@ void* Realloc(void* p, size_t size, const char* call) {
   // copied at every step...
   if (size > old_size) {
     if (LargeHeader* h = LargeHeaderOf(p)) {
-      if (void* q = LargeGrow(h, size)) return q;
+      if (void* q = WithLargeFront(tls_heap, [&](LargeFront* front) { return LargeGrow(h, size, front); })) return q;
     }
   } else if (size > kMaxSlabSize) {
     // ... and shrinks without one, its tail unmapped (a copy would cost more

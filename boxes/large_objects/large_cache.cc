@@ -42,11 +42,11 @@ bool LargeCacheIndex::InsertInto(LargeCacheNode* storage, size_t capacity, const
   return true;
 }
 
-LargeCacheNode* LargeCacheIndex::FirstFitIn(uint32_t bucket, size_t size) const {
+LargeCacheNode* LargeCacheIndex::FirstIn(uint32_t bucket, size_t min, size_t max) const {
   uint32_t compared = 0;
   for (LargeCacheNode* n = buckets_[bucket]; n != nullptr && compared < kScanLimit; n = n->next_in_bucket) {
     ++compared;
-    if (n->mapping.size >= size && n->mapping.size / 2 <= size) return n;
+    if (n->mapping.size >= min && n->mapping.size <= max) return n;
   }
   return nullptr;
 }
@@ -60,14 +60,35 @@ uint32_t LargeCacheIndex::NonEmptyFrom(uint32_t bucket) const {
   return kBuckets;
 }
 
-LargeCacheNode* LargeCacheIndex::FindFit(size_t size) const {
-  // Entries of the request's own bucket may be smaller than it; those of any
-  // later bucket are not, and the first non-empty one holds the smallest
-  // (within a quarter: the first that is at most twice the request will do).
-  const uint32_t bucket = BucketOf(size);
-  if (LargeCacheNode* fit = FirstFitIn(bucket, size)) return fit;
+uint32_t LargeCacheIndex::NonEmptyUpTo(uint32_t bucket) const {
+  for (uint32_t word = bucket / 64 + 1; word-- > 0;) {
+    uint64_t bits = non_empty_[word];
+    if (word == bucket / 64 && bucket % 64 != 63) bits &= (uint64_t{1} << (bucket % 64 + 1)) - 1;
+    if (bits != 0) return word * 64 + 63 - static_cast<uint32_t>(__builtin_clzll(bits));
+  }
+  return kBuckets;
+}
+
+size_t LargeCacheIndex::BucketFloor(uint32_t bucket) {
+  // BucketOf's inverse: bucket 4 * lg + q (lg >= 2) holds (4 + q) << (lg - 2)
+  // pages and up; buckets 4-7 stay empty.
+  if (bucket < 8) return size_t{bucket < 4 ? bucket : 4} << kPageShift;
+  const size_t pages = size_t{4 + bucket % 4} << (bucket / 4 - 2);
+  return pages << kPageShift;
+}
+
+LargeCacheNode* LargeCacheIndex::Find(size_t min, size_t max) const {
+  // Entries of `min`'s own bucket may be smaller than it; those of any later
+  // bucket are not, and the first non-empty one holds the smallest (within a
+  // quarter: the first that is at most `max` will do).
+  const uint32_t bucket = BucketOf(min);
+  if (LargeCacheNode* found = FirstIn(bucket, min, max)) return found;
   const uint32_t next = bucket + 1 < kBuckets ? NonEmptyFrom(bucket + 1) : kBuckets;
-  return next == kBuckets ? nullptr : FirstFitIn(next, size);
+  return next == kBuckets ? nullptr : FirstIn(next, min, max);
+}
+
+LargeCacheNode* LargeCacheIndex::FindFit(size_t size) const {
+  return Find(size, size <= SIZE_MAX / 2 ? 2 * size : SIZE_MAX);
 }
 
 bool LargeCacheIndex::TakeFit(size_t size, CachedMapping* out) {
@@ -78,6 +99,26 @@ bool LargeCacheIndex::TakeFit(size_t size, CachedMapping* out) {
 }
 
 bool LargeCacheIndex::HasFit(size_t size) const { return FindFit(size) != nullptr; }
+
+bool LargeCacheIndex::TakeAtLeast(size_t size, CachedMapping* out) {
+  LargeCacheNode* node = Find(size, SIZE_MAX);
+  if (node == nullptr) return false;
+  *out = Remove(node);
+  return true;
+}
+
+bool LargeCacheIndex::TakeLargestIn(size_t min, size_t max, CachedMapping* out) {
+  if (min > max) return false;
+  // From `max`'s bucket down, while a bucket may hold `min` bytes or more.
+  for (uint32_t b = NonEmptyUpTo(BucketOf(max)); b != kBuckets; b = b == 0 ? kBuckets : NonEmptyUpTo(b - 1)) {
+    if (LargeCacheNode* node = FirstIn(b, min, max)) {
+      *out = Remove(node);
+      return true;
+    }
+    if (BucketFloor(b) <= min) break;
+  }
+  return false;
+}
 
 bool LargeCacheIndex::TakeSmallestUnder(size_t limit, CachedMapping* out) {
   const uint32_t first = NonEmptyFrom(0);

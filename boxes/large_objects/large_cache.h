@@ -56,6 +56,13 @@ class LargeCacheIndex {
   bool TakeFit(size_t size, CachedMapping* out);
   // Whether TakeFit(size) would find a mapping.
   bool HasFit(size_t size) const;
+  // Takes out a mapping of at least `size` bytes, however much larger, from
+  // the bucket of the smallest such (as TakeFit, within a quarter of it); false
+  // when there is none.
+  bool TakeAtLeast(size_t size, CachedMapping* out);
+  // Takes out a mapping of `min` to `max` bytes, from the bucket of the
+  // largest such (within a quarter of it); false when there is none.
+  bool TakeLargestIn(size_t min, size_t max, CachedMapping* out);
   // Takes out a mapping of the smallest bucket if it is under `limit` bytes.
   bool TakeSmallestUnder(size_t limit, CachedMapping* out);
   // Takes out the mappings cached at or before `cutoff_ms`, oldest first, at
@@ -69,6 +76,8 @@ class LargeCacheIndex {
   size_t bytes() const { return bytes_; }
 
   static uint32_t BucketOf(size_t size);
+  // The fewest bytes a mapping in `bucket` holds.
+  static size_t BucketFloor(uint32_t bucket);
 
  protected:
   constexpr LargeCacheIndex() = default;
@@ -77,11 +86,16 @@ class LargeCacheIndex {
   bool InsertInto(LargeCacheNode* storage, size_t capacity, const CachedMapping& mapping, uint64_t now_ms);
 
  private:
-  // The first entry of the bucket of at least `size` bytes and at most twice
-  // that (at most kScanLimit compared), or nullptr.
-  LargeCacheNode* FirstFitIn(uint32_t bucket, size_t size) const;
+  // The first entry of the bucket of `min` to `max` bytes (at most
+  // kScanLimit compared), or nullptr.
+  LargeCacheNode* FirstIn(uint32_t bucket, size_t min, size_t max) const;
   // The first non-empty bucket at or after `bucket`, or kBuckets.
   uint32_t NonEmptyFrom(uint32_t bucket) const;
+  // The last non-empty bucket at or before `bucket`, or kBuckets.
+  uint32_t NonEmptyUpTo(uint32_t bucket) const;
+  // An entry of `min` to `max` bytes from the bucket of the smallest such, or
+  // nullptr.
+  LargeCacheNode* Find(size_t min, size_t max) const;
   // The entry TakeFit(size) takes, or nullptr.
   LargeCacheNode* FindFit(size_t size) const;
   // Takes the entry out of its bucket's list and frees it (the age list is

@@ -82,6 +82,52 @@ TEST(LargeCacheTest, TakeFitTakesAMappingBetweenTheSizeAndTwiceItOfTheSmallestSu
   EXPECT_EQ(index.bytes(), (300u + 2048) * 1024);
 }
 
+TEST(LargeCacheTest, TakeAtLeastTakesTheSmallestMappingOfTheSizeHoweverLarger) {
+  FakeMappings maps;
+  auto index_owner = NewIndex();
+  TestIndex& index = *index_owner;
+  CachedMapping m;
+  EXPECT_FALSE(index.TakeAtLeast(kPage, &m)) << "empty";
+  for (size_t mib : {64, 8, 1}) index.Insert(maps.Make(mib << 20), 0);
+  EXPECT_FALSE(index.TakeFit(size_t{3} << 20, &m)) << "8 MiB is more than twice 3 MiB";
+  ASSERT_TRUE(index.TakeAtLeast(size_t{3} << 20, &m));
+  EXPECT_EQ(m.size, size_t{8} << 20);
+  ASSERT_TRUE(index.TakeAtLeast(size_t{1} << 20, &m)) << "its own size will do";
+  EXPECT_EQ(m.size, size_t{1} << 20);
+  EXPECT_FALSE(index.TakeAtLeast((size_t{64} << 20) + kPage, &m)) << "nothing as large";
+  EXPECT_EQ(index.count(), 1u);
+  EXPECT_EQ(index.bytes(), size_t{64} << 20);
+}
+
+TEST(LargeCacheTest, TakeLargestInTakesTheLargestMappingInTheRange) {
+  FakeMappings maps;
+  auto index_owner = NewIndex();
+  TestIndex& index = *index_owner;
+  CachedMapping m;
+  constexpr size_t kMiB = size_t{1} << 20;
+  EXPECT_FALSE(index.TakeLargestIn(kMiB, 8 * kMiB, &m)) << "empty";
+  for (size_t mib : {1, 5, 20, 64}) index.Insert(maps.Make(mib * kMiB), 0);
+  EXPECT_FALSE(index.TakeLargestIn(6 * kMiB, 20 * kMiB - kPage, &m)) << "20 MiB is past the range, 5 MiB short of it";
+  EXPECT_FALSE(index.TakeLargestIn(5 * kMiB, 4 * kMiB, &m)) << "an empty range";
+  ASSERT_TRUE(index.TakeLargestIn(2 * kMiB, 20 * kMiB, &m));
+  EXPECT_EQ(m.size, 20 * kMiB);
+  ASSERT_TRUE(index.TakeLargestIn(5 * kMiB, 5 * kMiB, &m)) << "both ends are in the range";
+  EXPECT_EQ(m.size, 5 * kMiB);
+  EXPECT_FALSE(index.TakeLargestIn(kMiB + kPage, 63 * kMiB, &m));
+  EXPECT_EQ(index.count(), 2u);
+}
+
+TEST(LargeCacheTest, BucketFloorsAreTheSmallestSizeOfEachBucket) {
+  for (size_t pages = 1; pages < (size_t{1} << 22); pages += 1 + pages / 16) {
+    const uint32_t bucket = LargeCacheIndex::BucketOf(pages * kPage);
+    EXPECT_LE(LargeCacheIndex::BucketFloor(bucket), pages * kPage) << pages << " pages";
+    EXPECT_EQ(LargeCacheIndex::BucketOf(LargeCacheIndex::BucketFloor(bucket)), bucket) << pages << " pages";
+    if (LargeCacheIndex::BucketFloor(bucket) > kPage) {
+      EXPECT_LT(LargeCacheIndex::BucketOf(LargeCacheIndex::BucketFloor(bucket) - kPage), bucket) << pages << " pages";
+    }
+  }
+}
+
 TEST(LargeCacheTest, TakeSmallestUnderTakesOnlyWhatIsUnderTheLimit) {
   FakeMappings maps;
   auto index_owner = NewIndex();
@@ -140,7 +186,8 @@ TEST(LargeCacheTest, HoldsUpToItsCapacity) {
   EXPECT_EQ(index.count(), 0u);
 }
 
-// Random inserts, takes by size, takes of the smallest and of the oldest,
+// Random inserts, takes by size (within twice it, any larger, or the largest
+// in a range), takes of the smallest and of the oldest,
 // against a model. What the index takes must be in the model and fit; when
 // every bucket is short enough to be scanned whole, it must come from the
 // bucket of the model's smallest fit, and a miss must be the model's miss too.
@@ -185,6 +232,41 @@ TEST(LargeCacheTest, AgreesWithAModelOverRandomOperations) {
       m = maps.Make(random_size());
       ASSERT_TRUE(index.Insert(m, now));
       model[m.base] = Entry{m.size, now};
+    } else if (op < 5) {
+      const size_t max = random_size();
+      const size_t min = max / 2 + rng() % (max / 2);
+      // The largest size in the model from `min` to `max`.
+      size_t largest = 0;
+      for (const auto& [base, e] : model) {
+        if (e.size >= min && e.size <= max) largest = std::max(largest, e.size);
+      }
+      const bool exact = buckets_short();
+      if (index.TakeLargestIn(min, max, &m)) {
+        ASSERT_GE(m.size, min);
+        ASSERT_LE(m.size, max);
+        if (exact) {
+          ASSERT_EQ(LargeCacheIndex::BucketOf(m.size), LargeCacheIndex::BucketOf(largest)) << m.size << " in " << min
+                                                                                           << " to " << max;
+          ++exact_takes;
+        }
+        take_from_model(m);
+      } else if (exact) {
+        ASSERT_EQ(largest, 0u) << "missed " << min << " to " << max << " with " << largest << " cached";
+      }
+    } else if (op < 6) {
+      const size_t want = random_size();
+      const bool exact = buckets_short();
+      const size_t fit = smallest_at_least(want);
+      if (index.TakeAtLeast(want, &m)) {
+        ASSERT_GE(m.size, want);
+        if (exact) {
+          ASSERT_EQ(LargeCacheIndex::BucketOf(m.size), LargeCacheIndex::BucketOf(fit)) << m.size << " for " << want;
+          ++exact_takes;
+        }
+        take_from_model(m);
+      } else if (exact) {
+        ASSERT_EQ(fit, SIZE_MAX) << "missed " << want << " with " << fit << " cached";
+      }
     } else if (op < 8) {
       const size_t want = random_size();
       const bool exact = buckets_short();

@@ -14,6 +14,7 @@
 #include "boxes/mem_lean/mem_lean.h"
 #include "boxes/os_memory/os_memory.h"
 #include "boxes/release_policy/release_policy.h"
+#include "boxes/size_classes/size_classes.h"
 #include "boxes/spinlock/spinlock.h"
 #include "boxes/superslab/superslab.h"
 
@@ -33,6 +34,15 @@ constexpr size_t kBurstBudgets = 4;
 constexpr size_t kAddressBudgets = 64;
 
 constexpr size_t kCacheLineSize = 64;
+
+// The smallest mapping a large object gets without an alignment: its header's
+// page and more than the largest size class, in whole pages.
+constexpr size_t kSmallestLargeMapping = AlignUp(kPageSize + kMaxSlabSize + 1, kPageSize);
+// The least a fit (a cached mapping up to twice its request) must have left
+// over for the request to cut it (CutForRequest). Less is little memory, and
+// threads that churn objects of a few MiB ran a tenth slower with their fits
+// cut into pieces (docs/PERFORMANCE.md, experiment 99).
+constexpr size_t kLeastRestOfAFit = 4 * kChunkSize;
 
 // On a line of its own: waiters spin reading it, and the counters below are
 // written on every large call whether or not the lock is taken.
@@ -93,6 +103,16 @@ void UnmapLarge(void* base, size_t size) {
   LeanNoteLargeUnmapped(size);
 }
 
+// Grows the box's mapping where it is, when the address space after it is
+// free; errno stays as it was either way.
+bool GrowLargeInPlace(void* base, size_t old_size, size_t new_size) {
+  const int saved_errno = errno;
+  const bool grown = OsGrowInPlace(base, old_size, new_size);
+  errno = saved_errno;
+  if (grown) LeanNoteLargeMapped(new_size - old_size);
+  return grown;
+}
+
 void Unmap(void* base, size_t size) {
   ChunkMapClear(g_chunk_map, reinterpret_cast<uintptr_t>(base));
   UnmapLarge(base, size);
@@ -113,24 +133,55 @@ void UpdateNextExpiryLocked() {
   g_large_cache_next_expiry_ms.store(due, std::memory_order_relaxed);
 }
 
+// Where a cached mapping more than twice a request of `map_size` bytes is cut
+// for it (CutForRequest), so that the rest starts a chunk of its own: the
+// request rounded up to whole chunks, or 0, for no cut, where that would give
+// the object more than a quarter over its request (requests under 1.6 MiB,
+// some up to 8 MiB).
+size_t CutPoint(size_t map_size) {
+  const size_t cut = AlignUp(map_size, kChunkSize);
+  return cut - map_size <= map_size / 4 ? cut : 0;
+}
+
+// What the cache handed a request.
+enum class Taken {
+  kNothing,
+  kFit,        // a mapping between the request and twice it, its pages in
+  kFitZeroed,  // such a mapping whose pages were given back: they read as zero
+  kLarger,     // a mapping with its pages in, larger
+  kSmaller,    // a mapping with its pages in, a little smaller, to grow in place
+};
+
 // A cached mapping of at least `size` bytes and at most twice that (within a
-// quarter of the smallest such), one with its pages in first; *zeroed: its
-// pages were given back, and read as zero. A miss also
-// takes out a smallest cached mapping with its pages in if it is under half
-// of `size`, into *stale for the caller to unmap: a buffer that grows (a
-// vector, a hash table's resizes) frees each old copy to the cache and then
-// asks for more than any of them, and kept they would hold memory that only a
-// much smaller request could take. One per miss, so that a program whose
-// large sizes vary keeps most of its cache (letting go of every smaller
-// mapping made such a mix a third slower, docs/PERFORMANCE.md, experiment 69).
-bool TakeCached(size_t size, CachedMapping* out, bool* zeroed, CachedMapping* stale) {
+// quarter of the smallest such), one with its pages in first. Failing that,
+// one with its pages in that is larger, but at least the request's cut point
+// (the caller cuts it, as it cuts a fit: CutForRequest), or smaller, but not
+// by more than the rest of its last chunk, which hakmem's placement leaves
+// free after it (GrowForRequest): either way the request reuses pages a freed
+// object left in memory instead of faulting in new ones beside them. A miss also takes out a smallest cached
+// mapping with its pages in if it is under half of `size`, into *stale for
+// the caller to unmap: a buffer that grows (a vector, a hash table's resizes)
+// frees each old copy to the cache and then asks for more than any of them,
+// and kept they would hold memory that only a much smaller request could
+// take. One per miss, so that a program whose large sizes vary keeps most of
+// its cache (letting go of every smaller mapping made such a mix a third
+// slower, docs/PERFORMANCE.md, experiment 69).
+Taken TakeCached(size_t size, CachedMapping* out, CachedMapping* stale) {
   SpinLockHolder hold(g_lock);
-  const bool resident = g_resident.TakeFit(size, out);
-  *zeroed = !resident && g_purged.TakeFit(size, out);
-  const bool hit = resident || *zeroed;
+  Taken taken = Taken::kNothing;
+  const size_t cut = CutPoint(size);
+  if (g_resident.TakeFit(size, out)) {
+    taken = Taken::kFit;
+  } else if (g_purged.TakeFit(size, out)) {
+    taken = Taken::kFitZeroed;
+  } else if (cut != 0 && g_resident.TakeAtLeast(cut, out)) {
+    taken = Taken::kLarger;
+  } else if (g_resident.TakeLargestIn(AlignUp(size, kChunkSize) - kChunkSize + kPageSize, size - kPageSize, out)) {
+    taken = Taken::kSmaller;
+  }
   // The oldest mapping, and so the decay's due time, changes only when one leaves.
-  if (hit || g_resident.TakeSmallestUnder(size / 2, stale)) UpdateNextExpiryLocked();
-  return hit;
+  if (taken != Taken::kNothing || g_resident.TakeSmallestUnder(size / 2, stale)) UpdateNextExpiryLocked();
+  return taken;
 }
 
 // Whether a cached mapping with its pages in fits `size` (it may be gone by then).
@@ -287,6 +338,12 @@ void StoreIfChanged(T& field, T value) {
   if (field != value) field = value;
 }
 
+// The span map and sentinel a large header shows the free fast path.
+void WriteNoSpans(LargeHeader* h) {
+  for (SpanMapEntry& entry : h->no_spans) entry = kNoSpanEntry;
+  SlabMakeSentinel(&h->no_span);
+}
+
 // Fills in the header of a mapping about to hold an object; `blank`: its
 // pages read as zero. A mapping reused from a front or the cache keeps the
 // header of its last object, unless the cache gave its pages back: only what
@@ -298,14 +355,52 @@ void WriteHeader(LargeHeader* h, bool blank, char* base, size_t map_size, char* 
   h->magic = kLargeMagic;
   // Only the kernel changes a freed mapping's header, a page at a time, when
   // the cache gives its pages back: a page it dropped reads as zero.
-  if (blank || h->no_spans[0] != kNoSpanEntry) {
-    for (SpanMapEntry& entry : h->no_spans) entry = kNoSpanEntry;
-    SlabMakeSentinel(&h->no_span);
-  }
+  if (blank || h->no_spans[0] != kNoSpanEntry) WriteNoSpans(h);
   StoreIfChanged<void*>(h->map_base, base);
   StoreIfChanged(h->map_size, map_size);
   StoreIfChanged<void*>(h->user, user);
   StoreIfChanged(h->usable, usable);
+}
+
+// Cuts `span`, a cached mapping with its pages in taken for a request of
+// `map_size` bytes, at the request's cut point (CutPoint), and caches the rest
+// as a mapping of its own: a program that frees a big buffer and then asks
+// for smaller ones (sort(1) frees its 64 MiB buffer and asks for three of
+// 21 MiB) reuses its pages instead of mapping more beside them, which kept
+// its peak RSS at twice glibc's (docs/PERFORMANCE.md, experiment 99). The
+// rest gets a freed object's header, like any cached mapping, and its chunk's
+// bit. A rest under `least_rest` bytes, or whose bit has no leaf, stays with
+// the object, as does all of a mapping too small to cut.
+void CutForRequest(CachedMapping* span, size_t map_size, size_t least_rest) {
+  const size_t cut = CutPoint(map_size);
+  if (cut == 0 || span->size < cut + least_rest) return;
+  const size_t rest = span->size - cut;
+  char* const rest_base = static_cast<char*>(span->base) + cut;
+  LargeHeader* h = reinterpret_cast<LargeHeader*>(rest_base);
+  // The header before the bit: only a chunk marked in the map has its header read.
+  h->magic = 0;
+  WriteNoSpans(h);
+  if (!ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(rest_base))) return;
+  span->size = cut;
+  const uint64_t now = NowMsIfDecaying();
+  const LargeFront::Entry entry{rest_base, rest, 0, now};
+  PutCachedOrUnmap(&entry, 1, now);
+}
+
+// Grows `span`, a cached mapping with its pages in a little smaller than
+// the request of `map_size` bytes it was taken for, where it is: sort(1)'s
+// three 21 MiB buffers cut from its 64 MiB one leave 20 MiB for the third,
+// and the pages past it in its last chunk are free. False, with the mapping
+// back in the cache, when something else has them.
+bool GrowForRequest(CachedMapping* span, size_t map_size) {
+  if (GrowLargeInPlace(span->base, span->size, map_size)) {
+    span->size = map_size;
+    return true;
+  }
+  const uint64_t now = NowMsIfDecaying();
+  const LargeFront::Entry entry{span->base, span->size, 0, now};
+  PutCachedOrUnmap(&entry, 1, now);
+  return false;
 }
 
 // --- the threads' fronts ---------------------------------------------------
@@ -472,14 +567,21 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
   const size_t map_size = AlignUp(offset + size, kPageSize);
   CachedMapping span;
   CachedMapping stale;
-  bool blank = false;  // its pages read as zero
-  bool fresh = false;
   // A mapping from the front still counts as live, as the object freed into it.
   LargeFront::Entry reused{};
   const bool from_front = !huge_aligned && front != nullptr && FrontTake(front, map_size, &reused);
+  Taken taken = Taken::kNothing;
   if (from_front) {
     span = {reused.base, reused.size};
-  } else if (huge_aligned || !TakeCached(map_size, &span, &blank, &stale)) {
+  } else if (!huge_aligned) {
+    taken = TakeCached(map_size, &span, &stale);
+    if (taken == Taken::kFit) CutForRequest(&span, map_size, kLeastRestOfAFit);
+    if (taken == Taken::kLarger) CutForRequest(&span, map_size, kSmallestLargeMapping);
+    if (taken == Taken::kSmaller && !GrowForRequest(&span, map_size)) taken = Taken::kNothing;
+  }
+  bool blank = taken == Taken::kFitZeroed;  // its pages read as zero
+  const bool fresh = !from_front && taken == Taken::kNothing;
+  if (fresh) {
     // Before the new map, for a lower peak: what the miss lets go of, and what
     // the decay does (the clock is read on misses only, which map anyway).
     if (stale.base != nullptr) Unmap(stale.base, stale.size);
@@ -492,7 +594,6 @@ void* LargeAlloc(size_t size, size_t alignment, bool zero, LargeFront* front) {
     }
     span.size = map_size;
     blank = true;
-    fresh = true;
   }
   char* base = static_cast<char*>(span.base);
   char* user = base + offset;
@@ -556,7 +657,12 @@ void LargeFree(LargeHeader* h, LargeFront* front) {
   ReleaseIfDue(now);
 }
 
-void* LargeGrow(LargeHeader* h, size_t size) {
+void* LargeGrow(LargeHeader* h, size_t size, LargeFront* front) {
+  // A growth is a system call or a copy, and may be all a program asks of
+  // hakmem for a while (Python's small objects come from its own arenas, its
+  // lists and strings grow by realloc): the decay runs here too.
+  LargeCacheTick();
+  if (front != nullptr) LargeFrontTick(front);
   const uintptr_t user = reinterpret_cast<uintptr_t>(h->user);
   // Huge-aligned objects keep their header below the object, outside the
   // first page a move takes along.
@@ -572,10 +678,8 @@ void* LargeGrow(LargeHeader* h, size_t size) {
   const size_t old_usable = h->usable;
   // Growth in place fails whenever the next pages are taken: errno stays as
   // the caller left it, whichever way realloc then succeeds.
-  const int saved_errno = errno;
-  if (OsGrowInPlace(base, old_size, new_size)) {
-    LeanNoteLargeMapped(new_size - old_size);
-  } else {
+  if (!GrowLargeInPlace(base, old_size, new_size)) {
+    const int saved_errno = errno;
     void* dest = MapLarge(new_size, kChunkSize);
     // The bit first, while the move can still be given up if its leaf cannot be made.
     if (dest != nullptr && !ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(dest))) {

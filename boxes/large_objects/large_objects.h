@@ -114,7 +114,9 @@ inline void LargeFrontTick(LargeFront* front) {
 // address, moved or not, or nullptr when the caller should copy instead: the
 // cache holds a mapping that fits (its pages are in already), the object is
 // aligned to 2 MiB or more, or the kernel refused. The object is then as it was.
-void* LargeGrow(LargeHeader* h, size_t size);
+// Runs the decays first, the shared cache's and `front`'s (the calling
+// thread's, or nullptr).
+void* LargeGrow(LargeHeader* h, size_t size, LargeFront* front = nullptr);
 // Gives the pages of the object `h` heads beyond its first `size` bytes (fewer
 // than it holds now, more than kMaxSlabSize) back to the kernel, for realloc:
 // the object stays where it is, its contents up to `size` untouched. False,

@@ -406,6 +406,65 @@ Resized ReallocMarked(size_t from, size_t to) {
   return r;
 }
 
+// sort(1)'s pattern: a 64 MiB buffer written and freed to the cache, then
+// three requests of a third of it (the first two cut from it, the third the
+// rest grown where it is), unless `block_the_rest` maps a page of our own
+// right after the freed mapping, so that the rest cannot grow. Prints what
+// the requests added to hakmem's mappings, how many got pages in memory,
+// their mmap calls, the marks they lost (all three written at once: they
+// must not overlap), the nonzero bytes of the one asked for with calloc, and
+// how many of the three usable sizes are under the request. Then, with
+// `block_the_rest`, a request the rest fits: whether it came from the cache.
+int BigBufferThenThirds(bool block_the_rest) {
+  constexpr size_t kBig = size_t{64} << 20;
+  constexpr size_t kThird = kBig / 3;
+  char* big = static_cast<char*>(hak_malloc(kBig));
+  if (big == nullptr) return 1;
+  std::memset(big, 0x5a, kBig);
+  // The mapping's end: its header's page, then the buffer.
+  char* const end = big - 4096 + ((4096 + kBig + 4095) & ~size_t{4095});
+  FreeInAThreadWithoutAHeap({big});
+  if (block_the_rest && mmap(end, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != end) {
+    return 1;
+  }
+  const size_t mapped_before = MappedBytes();
+  const hak_os_counters before = Counters();
+  char* thirds[3];
+  size_t resident = 0;
+  for (int i = 0; i < 3; ++i) {
+    thirds[i] = static_cast<char*>(i == 1 ? hak_calloc(1, kThird) : hak_malloc(kThird));
+    if (thirds[i] == nullptr) return 1;
+    resident += PageResident(thirds[i]);  // its first page, after the header's
+  }
+  const hak_os_counters after = Counters();
+  const size_t mapped_after = MappedBytes();
+  size_t nonzero = 0;
+  for (size_t j = 0; j < kThird; ++j) nonzero += thirds[1][j] != 0;
+  size_t short_usable = 0;
+  for (char* p : thirds) {
+    short_usable += hak_usable_size(p) < kThird;
+    MarkEvery512(p, kThird);
+  }
+  size_t wrong = 0;
+  for (char* p : thirds) wrong += WrongMarks(p, kThird);
+  std::printf("mapped_kib_added=%zu\nresident_first_pages=%zu\nnonzero_bytes=%zu\nwrong_marks=%zu\nshort_usable=%zu\n",
+              (mapped_after - mapped_before) >> 10, resident, nonzero, wrong, short_usable);
+  PrintCalls("mmap_calls", &hak_os_counters::mmap_calls, before, after);
+  if (block_the_rest) {
+    // The rest, 20 MiB and a page or two, went back to the cache.
+    const hak_os_counters before_rest = Counters();
+    char* rest = static_cast<char*>(hak_malloc(size_t{20} << 20));
+    if (rest == nullptr) return 1;
+    std::printf("rest_resident=%d\n", PageResident(rest) ? 1 : 0);
+    PrintCalls("mmap_on_rest", &hak_os_counters::mmap_calls, before_rest, Counters());
+    hak_free(rest);
+  }
+  for (char* p : thirds) hak_free(p);
+  return 0;
+}
+int BigBufferThenThirdsGrowingTheRest() { return BigBufferThenThirds(false); }
+int BigBufferThenThirdsWithTheRestBlocked() { return BigBufferThenThirds(true); }
+
 // realloc of a 4 MiB object to 64 MiB: what it adds to hakmem's mappings, and
 // whether the contents came along.
 int ReallocGrow() {
@@ -523,10 +582,11 @@ int ReallocGrowMany() {
 // class not used before (a refill), kFree frees a 300 KiB object allocated
 // before the wait, kSmallFrees frees 2,000 small blocks allocated before the
 // wait (flushes). Then 1 MiB again: whether it needed a mapping of its own.
-enum class AfterIdle { kLarge, kSmall, kFree, kSmallFrees };
+enum class AfterIdle { kLarge, kSmall, kFree, kSmallFrees, kGrow };
 int IdleThenAgain(AfterIdle next) {
   hak_free(hak_malloc(16));  // the thread's heap, made before the counting
-  void* held = next == AfterIdle::kFree ? hak_malloc(size_t{300} << 10) : nullptr;
+  const bool hold = next == AfterIdle::kFree || next == AfterIdle::kGrow;
+  void* held = hold ? hak_malloc(size_t{300} << 10) : nullptr;
   std::vector<void*> small_held(next == AfterIdle::kSmallFrees ? 2000 : 0);
   for (void*& p : small_held) {
     p = hak_malloc(64);
@@ -545,13 +605,19 @@ int IdleThenAgain(AfterIdle next) {
     other[i] = hak_malloc(next == AfterIdle::kSmall ? 3000 : size_t{300} << 10);
     if (other[i] == nullptr) return 1;
   }
-  hak_free(held);
+  if (next == AfterIdle::kGrow) {
+    held = hak_realloc(held, size_t{400} << 10);
+    if (held == nullptr) return 1;
+  } else {
+    hak_free(held);
+  }
   for (void* p : small_held) hak_free(p);
   const hak_os_counters after_other = Counters();
   void* again = hak_malloc(size_t{1} << 20);
   const hak_os_counters after_again = Counters();
   if (again == nullptr) return 1;
   hak_free(again);
+  if (next == AfterIdle::kGrow) hak_free(held);  // only now: a free runs the decay too
   for (size_t i = 0; i < count; ++i) hak_free(other[i]);
   PrintCalls("munmap_on_other", &hak_os_counters::munmap_calls, before, after_other);
   PrintCalls("mmap_on_again", &hak_os_counters::mmap_calls, after_other, after_again);
@@ -561,6 +627,7 @@ int IdleThenLarge() { return IdleThenAgain(AfterIdle::kLarge); }
 int IdleThenSmall() { return IdleThenAgain(AfterIdle::kSmall); }
 int IdleThenFree() { return IdleThenAgain(AfterIdle::kFree); }
 int IdleThenSmallFrees() { return IdleThenAgain(AfterIdle::kSmallFrees); }
+int IdleThenGrow() { return IdleThenAgain(AfterIdle::kGrow); }
 
 // Sixteen 4 MiB objects live (64 MiB mapped, a page of each written), and,
 // when `small_mib` is not 0, that many MiB of written 64-byte blocks; then a
@@ -691,11 +758,13 @@ const std::vector<std::string> kCacheOn = CacheOf(64, 0);
 const std::vector<std::string> kCacheWithDecay = CacheOf(64, 20);
 
 // The idle children: what comes after the wait (a large allocation that
-// misses, a large free, a small refill, small frees that flush) lets go of the idle mapping when the
-// decay is on, and keeps it when it is off. A large allocation may trim an
-// over-sized mapping, so only the others' own unmaps are counted.
+// misses, a large free, a small refill, small frees that flush, a realloc that
+// grows a large object) lets go of the idle mapping when the decay is on, and
+// keeps it when it is off. A large allocation may trim an over-sized mapping,
+// so only the others' own unmaps are counted.
 void ExpectIdleMappingsGoOnlyWithTheDecay(bool decay) {
-  for (const char* mode : {"idle_then_large", "idle_then_free", "idle_then_small", "idle_then_small_frees"}) {
+  for (const char* mode :
+       {"idle_then_large", "idle_then_free", "idle_then_small", "idle_then_small_frees", "idle_then_grow"}) {
     const ChildResult r = RunSelf(mode, decay ? kCacheWithDecay : kCacheOn);
     ASSERT_TRUE(r.ExitedWith(0)) << mode << "\n" << r.Describe();
     EXPECT_EQ(NumberOf(r.out, "mmap_on_again"), decay ? 1u : 0u) << mode << ": the idle 1 MiB mapping\n"
@@ -709,7 +778,7 @@ void ExpectIdleMappingsGoOnlyWithTheDecay(bool decay) {
   }
 }
 
-TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextLargeMissOrFreeOrSmallSlowPath) {
+TEST(LargeObjectsTest, AMappingUnusedForTheDecayGoesAtTheNextLargeMissFreeOrGrowthOrSmallSlowPath) {
   ExpectIdleMappingsGoOnlyWithTheDecay(true);
 }
 
@@ -842,6 +911,36 @@ TEST(LargeObjectsTest, AThreadsShareOfTheCacheIsTheBudgetOverTheThreads) {
   EXPECT_EQ(NumberOf(r.out, "share_kib_1_thread"), 64u * 1024 / 8) << r.Describe();
 }
 
+// What sort(1) does with its buffer (experiment 99): before, each third got a
+// mapping of its own, the freed 64 MiB stayed in the cache beside them, and
+// sort's peak RSS was twice glibc's.
+const std::vector<std::string> kBigBufferEnv = {"HAKMEM_SS_MEM_LEAN=0", "HAKMEM_LARGE_CACHE_MB=256",
+                                                "HAKMEM_LARGE_CACHE_DECAY_MS=0"};
+
+TEST(LargeObjectsTest, SmallerRequestsAreCutFromAFreedBigBufferAndItsRestGrownWhereItIs) {
+  const ChildResult r = RunSelf("big_buffer_then_thirds", kBigBufferEnv);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(r.err, "") << r.Describe();
+  EXPECT_LE(NumberOf(r.out, "mapped_kib_added"), 2048u) << "only the third's growth\n" << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "resident_first_pages"), 3u) << "every third reuses the buffer's pages\n" << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_calls"), 1u) << "the growth in place (mremap)\n" << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "nonzero_bytes"), 0u) << "calloc of a cut\n" << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "wrong_marks"), 0u) << "the thirds overlap\n" << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "short_usable"), 0u) << r.Describe();
+}
+
+TEST(LargeObjectsTest, ARestThatCannotGrowGoesBackToTheCache) {
+  const ChildResult r = RunSelf("big_buffer_then_thirds_blocked", kBigBufferEnv);
+  ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
+  EXPECT_EQ(r.err, "") << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "resident_first_pages"), 2u) << "the third is a new mapping\n" << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_calls"), 2u) << "the refused mremap and the third's mmap\n" << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "wrong_marks"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "short_usable"), 0u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "rest_resident"), 1u) << r.Describe();
+  EXPECT_EQ(NumberOf(r.out, "mmap_on_rest"), 0u) << r.Describe();
+}
+
 TEST(LargeObjectsTest, ReallocGrowsALargeObjectWithoutACopy) {
   const ChildResult r = RunSelf("realloc_grow", kCacheOn);
   ASSERT_TRUE(r.ExitedWith(0)) << r.Describe();
@@ -895,6 +994,8 @@ int main(int argc, char** argv) {
                                          {"realloc_shrink", ReallocShrink},
                                          {"realloc_into_the_cache", ReallocIntoTheCache},
                                          {"miss_then_both_again", MissThenBothAgain},
+                                         {"big_buffer_then_thirds", BigBufferThenThirdsGrowingTheRest},
+                                         {"big_buffer_then_thirds_blocked", BigBufferThenThirdsWithTheRestBlocked},
                                          {"forty_again", FortyAgain},
                                          {"forty_then_idle", FortyThenIdle},
                                          {"threads_share_the_cache", ThreadsShareTheCache},
@@ -904,7 +1005,8 @@ int main(int argc, char** argv) {
                                          {"idle_then_large", IdleThenLarge},
                                          {"idle_then_small", IdleThenSmall},
                                          {"idle_then_free", IdleThenFree},
-                                         {"idle_then_small_frees", IdleThenSmallFrees}});
+                                         {"idle_then_small_frees", IdleThenSmallFrees},
+                                         {"idle_then_grow", IdleThenGrow}});
   testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
