@@ -18,25 +18,17 @@
 #include "allocator/hakmem.h"
 #include "boxes/large_objects/large_objects.h"
 #include "boxes/os_memory/os_memory.h"
+#include "boxes/mem_lean/mem_lean_testing.h"
 #include "gtest/gtest.h"
 #include "profiles/tests/child_process.h"
 
 namespace {
 
 using hakmem_test::ChildResult;
+using hakmem_test::kLeanCompiledIn;
+using hakmem_test::kLeanCompiledOutNote;
 using hakmem_test::NumberOf;
 using hakmem_test::RunSelf;
-
-#if HAKMEM_MEM_LEAN_ENABLED
-constexpr bool kLeanCompiledIn = true;
-#else
-constexpr bool kLeanCompiledIn = false;
-#endif
-
-// Printed with failures of the compiled-out expectations.
-constexpr const char* kCompiledOutNote =
-    "memory-lean mode is compiled out here (--//profiles:mem_lean=off defines HAKMEM_MEM_LEAN_ENABLED=0), "
-    "so its run-time gates must have no effect";
 
 constexpr size_t kLargeSize = size_t{4} << 20;
 
@@ -724,7 +716,7 @@ TEST(LargeObjectsTest, LeanTargetLeavesLargeObjectsOut) {
   const ChildResult small = RunSelf("one_mib_beside_small_blocks", env);
   ASSERT_TRUE(small.ExitedWith(0)) << small.Describe();
   EXPECT_EQ(NumberOf(small.out, "munmap_on_free"), kLeanCompiledIn ? 1u : 0u)
-      << (kLeanCompiledIn ? "" : kCompiledOutNote) << "\n" << small.Describe();
+      << (kLeanCompiledIn ? "" : kLeanCompiledOutNote) << "\n" << small.Describe();
   EXPECT_EQ(NumberOf(small.out, "mmap_on_again"), kLeanCompiledIn ? 1u : 0u) << small.Describe();
 }
 
@@ -734,7 +726,7 @@ TEST(LargeObjectsTest, LeanAboveTargetUnmapsDespiteTheCache) {
   if (kLeanCompiledIn) {
     ExpectUnmappedAndMappedAgain(r);
   } else {
-    SCOPED_TRACE(kCompiledOutNote);
+    SCOPED_TRACE(kLeanCompiledOutNote);
     ExpectReusedFromCache(r);
   }
 }
@@ -743,7 +735,7 @@ TEST(LargeObjectsTest, LeanWithDontneedCachesADecommittedMapping) {
   const ChildRun r = RunWith({"HAKMEM_SS_MEM_LEAN=1", "HAKMEM_SS_MEM_LEAN_TARGET_MB=0",
                          "HAKMEM_SS_MEM_LEAN_DECOMMIT=DONTNEED", "HAKMEM_LARGE_CACHE_MB=64"});
   ExpectReusedFromCache(r);
-  EXPECT_EQ(r.madvise_on_free, kLeanCompiledIn ? 1u : 0u) << (kLeanCompiledIn ? "" : kCompiledOutNote) << "\n"
+  EXPECT_EQ(r.madvise_on_free, kLeanCompiledIn ? 1u : 0u) << (kLeanCompiledIn ? "" : kLeanCompiledOutNote) << "\n"
                                                           << r.child.Describe();
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "allocator/hakmem.h"
+#include "boxes/mem_lean/mem_lean_testing.h"
 #include "gtest/gtest.h"
 #include "profiles/profile.h"
 #include "profiles/tests/child_process.h"
@@ -21,19 +22,10 @@
 namespace {
 
 using hakmem_test::ChildResult;
+using hakmem_test::kLeanCompiledIn;
+using hakmem_test::kLeanCompiledOutNote;
 using hakmem_test::NumberOf;
 using hakmem_test::RunSelf;
-
-#if HAKMEM_MEM_LEAN_ENABLED
-constexpr bool kLeanCompiledIn = true;
-#else
-constexpr bool kLeanCompiledIn = false;
-#endif
-
-// Printed with failures of the compiled-out expectations.
-constexpr const char* kCompiledOutNote =
-    "memory-lean mode is compiled out here (--//profiles:mem_lean=off defines HAKMEM_MEM_LEAN_ENABLED=0), "
-    "so its run-time gates must have no effect";
 
 constexpr size_t kMiB = size_t{1} << 20;
 constexpr size_t kTotalBytes = 64 * kMiB;
@@ -141,7 +133,7 @@ TEST(ReleasePolicyTest, LeanWithDecommitOffUnmapsAboveTheTarget) {
   if (kLeanCompiledIn) {
     ExpectUnmappedWhileFreeing(r);
   } else {
-    SCOPED_TRACE(kCompiledOutNote);
+    SCOPED_TRACE(kLeanCompiledOutNote);
     ExpectAllCached(r);
   }
 }
@@ -150,7 +142,7 @@ TEST(ReleasePolicyTest, LeanWithDontneedKeepsTheMappingButReturnsThePages) {
   const ChildRun r = RunWith({"HAKMEM_SS_MEM_LEAN=1", "HAKMEM_SS_MEM_LEAN_TARGET_MB=0",
                          "HAKMEM_SS_MEM_LEAN_DECOMMIT=DONTNEED", "HAKMEM_SS_CACHE=1024"});
   if (!kLeanCompiledIn) {
-    SCOPED_TRACE(kCompiledOutNote);
+    SCOPED_TRACE(kLeanCompiledOutNote);
     ExpectAllCached(r);
     EXPECT_EQ(r.madvise_during_free, 0u) << r.child.Describe();
     return;
@@ -167,7 +159,7 @@ TEST(ReleasePolicyTest, LeanWithFreeKeepsTheMappingAndAdvises) {
   const ChildRun r = RunWith({"HAKMEM_SS_MEM_LEAN=1", "HAKMEM_SS_MEM_LEAN_TARGET_MB=0",
                          "HAKMEM_SS_MEM_LEAN_DECOMMIT=FREE", "HAKMEM_SS_CACHE=1024"});
   if (!kLeanCompiledIn) {
-    SCOPED_TRACE(kCompiledOutNote);
+    SCOPED_TRACE(kLeanCompiledOutNote);
     ExpectAllCached(r);
     return;
   }
