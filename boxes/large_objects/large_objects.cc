@@ -133,11 +133,11 @@ void UpdateNextExpiryLocked() {
   g_large_cache_next_expiry_ms.store(due, std::memory_order_relaxed);
 }
 
-// Where a cached mapping more than twice a request of `map_size` bytes is cut
-// for it (CutForRequest), so that the rest starts a chunk of its own: the
-// request rounded up to whole chunks, or 0, for no cut, where that would give
-// the object more than a quarter over its request (requests under 1.6 MiB,
-// some up to 8 MiB).
+// Where a cached mapping is cut for a request of `map_size` bytes
+// (CutForRequest), so that the rest starts a chunk of its own: the request
+// rounded up to whole chunks, or 0, for no cut, where that would give the
+// object more than a quarter over its request (requests under 1.6 MiB, some
+// up to 8 MiB).
 size_t CutPoint(size_t map_size) {
   const size_t cut = AlignUp(map_size, kChunkSize);
   return cut - map_size <= map_size / 4 ? cut : 0;
@@ -158,14 +158,14 @@ enum class Taken {
 // (the caller cuts it, as it cuts a fit: CutForRequest), or smaller, but not
 // by more than the rest of its last chunk, which hakmem's placement leaves
 // free after it (GrowForRequest): either way the request reuses pages a freed
-// object left in memory instead of faulting in new ones beside them. A miss also takes out a smallest cached
-// mapping with its pages in if it is under half of `size`, into *stale for
-// the caller to unmap: a buffer that grows (a vector, a hash table's resizes)
-// frees each old copy to the cache and then asks for more than any of them,
-// and kept they would hold memory that only a much smaller request could
-// take. One per miss, so that a program whose large sizes vary keeps most of
-// its cache (letting go of every smaller mapping made such a mix a third
-// slower, docs/PERFORMANCE.md, experiment 69).
+// object left in memory instead of faulting in new ones beside them. A miss
+// also takes out a smallest cached mapping with its pages in if it is under
+// half of `size`, into *stale for the caller to unmap: a buffer that grows (a
+// vector, a hash table's resizes) frees each old copy to the cache and then
+// asks for more than any of them, and kept they would hold memory that only a
+// much smaller request could take. One per miss, so that a program whose
+// large sizes vary keeps most of its cache (letting go of every smaller
+// mapping made such a mix a third slower, docs/PERFORMANCE.md, experiment 69).
 Taken TakeCached(size_t size, CachedMapping* out, CachedMapping* stale) {
   SpinLockHolder hold(g_lock);
   Taken taken = Taken::kNothing;
