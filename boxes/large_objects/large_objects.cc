@@ -362,6 +362,14 @@ void WriteHeader(LargeHeader* h, bool blank, char* base, size_t map_size, char* 
   StoreIfChanged(h->usable, usable);
 }
 
+// Returns a mapping with its pages in that no object holds (taken from the
+// cache, or cut from one) to the cache, freed now.
+void PutBackInCache(void* base, size_t size) {
+  const uint64_t now = NowMsIfDecaying();
+  const LargeFront::Entry entry{base, size, 0, now};
+  PutCachedOrUnmap(&entry, 1, now);
+}
+
 // Cuts `span`, a cached mapping with its pages in taken for a request of
 // `map_size` bytes, at the request's cut point (CutPoint), and caches the rest
 // as a mapping of its own: a program that frees a big buffer and then asks
@@ -382,9 +390,7 @@ void CutForRequest(CachedMapping* span, size_t map_size, size_t least_rest) {
   WriteNoSpans(h);
   if (!ChunkMapSet(g_chunk_map, reinterpret_cast<uintptr_t>(rest_base))) return;
   span->size = cut;
-  const uint64_t now = NowMsIfDecaying();
-  const LargeFront::Entry entry{rest_base, rest, 0, now};
-  PutCachedOrUnmap(&entry, 1, now);
+  PutBackInCache(rest_base, rest);
 }
 
 // Grows `span`, a cached mapping with its pages in a little smaller than
@@ -397,9 +403,7 @@ bool GrowForRequest(CachedMapping* span, size_t map_size) {
     span->size = map_size;
     return true;
   }
-  const uint64_t now = NowMsIfDecaying();
-  const LargeFront::Entry entry{span->base, span->size, 0, now};
-  PutCachedOrUnmap(&entry, 1, now);
+  PutBackInCache(span->base, span->size);
   return false;
 }
 
