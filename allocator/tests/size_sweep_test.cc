@@ -59,6 +59,38 @@ TEST(SizeSweepTest, EverySizeBelowFourKibibytes) { SweepAllLiveAtOnce(0, 4095, 1
 
 TEST(SizeSweepTest, SizesUpToSixtyFourKibibytesInStepsOf61) { SweepAllLiveAtOnce(4096, 65536, 61); }
 
+size_t UsableSizeOf(size_t request) {
+  void* p = A::Malloc(request);
+  if (p == nullptr) return 0;
+  const size_t usable = A::UsableSize(p);
+  A::Free(p);
+  return usable;
+}
+
+// Every profile's classes round a request of 257 B to 1 KiB up by less than
+// an eighth and one up to 8 KiB by less than a quarter; glibc's chunks are
+// within 24 B of the request.
+TEST(SizeSweepTest, RequestsFrom257BytesTo8KibibytesGetLessThanAQuarterMore) {
+  for (size_t size = 257; size <= 8192; ++size) {
+    const size_t usable = UsableSizeOf(size);
+    ASSERT_GE(usable, size) << size;
+    ASSERT_LT((usable - size) * (size <= 1024 ? 8 : 4), size)
+        << A::kName << ": usable size " << usable << " for " << size;
+  }
+}
+
+// A power of two and a header of up to an eighth of it (SQLite's page cache
+// asks for 4096 + 272 B) gets no more than that eighth: 4608 B, not 5120
+// (glibc: the request and up to 24 B).
+TEST(SizeSweepTest, APowerOfTwoAndAHeaderGetAnEighthMoreUpTo8Kibibytes) {
+  const size_t slack = A::kIsHakmem ? 0 : 24;
+  for (size_t pow = 1024; pow <= 4096; pow *= 2) {
+    for (size_t header = 8; header <= pow / 8; header += 8) {
+      ASSERT_LE(UsableSizeOf(pow + header), pow + pow / 8 + slack) << A::kName << ": " << pow << " + " << header;
+    }
+  }
+}
+
 // Reusing freed memory: the sweep repeated three times over the same heap.
 TEST(SizeSweepTest, RepeatedSweepsReuseMemoryCleanly) {
   for (int round = 0; round < 3; ++round) SweepAllLiveAtOnce(static_cast<size_t>(round), 6000, 7);

@@ -75,9 +75,11 @@ constexpr uint32_t FrontCapacityForSize(size_t size) {
 
 namespace thread_cache_internal {
 
+// The lookup table also covers sizes past kLookupMaxSize (size_classes.h);
+// only the classes the fast path's requests reach count.
 constexpr bool IsSmallRequestClass(size_t cls) {
-  for (const uint8_t c : size_classes_internal::kLookup) {
-    if (c == cls) return true;
+  for (size_t i = 0; i <= kLookupMaxSize / 16; ++i) {
+    if (size_classes_internal::kLookup[i] == cls) return true;
   }
   return false;
 }

@@ -57,11 +57,17 @@ void CheckSizes() {
 }
 
 // The class spacing the build chose: a 300-byte request gets 304 bytes with
-// 16 B steps, 320 with lean spacing (32 B steps between 257 and 512 B).
+// 16 B steps, 320 with lean spacing (32 B steps between 257 and 512 B); a
+// page and a 272 B header 5120 with quarters, 4608 with lean spacing's class
+// an eighth over 4 KiB.
 void CheckClassSpacing() {
   void* p = hak_malloc(300);
   Check(p != nullptr && hak_usable_size(p) == (HAKMEM_LEAN_CLASSES ? 320u : 304u),
         "usable size of 300 B follows the lean_classes switch");
+  hak_free(p);
+  p = hak_malloc(4096 + 272);
+  Check(p != nullptr && hak_usable_size(p) == (HAKMEM_LEAN_CLASSES ? 4608u : 5120u),
+        "usable size of 4368 B follows the lean_classes switch");
   hak_free(p);
   std::printf("lean_classes=%d\n", HAKMEM_LEAN_CLASSES);
 }
