@@ -4,9 +4,11 @@
 # large-object cache, the early environment buffer) sit after them in .lbss,
 # each writing only the pages a program uses (docs/PERFORMANCE.md, experiment
 # 89). With the tables between the globals the same program wrote 7 pages; now
-# 2 when its large block stays in its thread's front (FAST), 3 when it goes to
-# the shared cache (BALANCED, whose front holds less than 1 MiB) or when the
-# statistics' globals take a second page (OBSERVE).
+# 2 when its large block stays in its thread's front (FAST, OBSERVE), 3 when it
+# goes to the shared cache (BALANCED, whose front holds less than 1 MiB): the
+# cache's index starts a page, so its fields and first entries are one page.
+# (Before the indexes were page-aligned, a change in the size of .data could
+# put their fields across a page boundary and make it 4.)
 set -euo pipefail
 
 lib="$(realpath "$1")"

@@ -58,9 +58,11 @@ alignas(kCacheLineSize) SpinLock g_lock;
 // space, and the kernel limits how many there are; 4,096 holds what two
 // threads that hand each other large objects have in flight (experiment 94).
 // Constant-initialised: malloc may run before any constructor. Their pages
-// stay untouched in a program that caches no large object.
-HAKMEM_LARGE_BSS constinit LargeCacheIndexOf<1024> g_resident;
-HAKMEM_LARGE_BSS constinit LargeCacheIndexOf<4096> g_purged;
+// stay untouched in a program that caches no large object. Each starts a
+// page, so that what a few cached mappings write (the fields, the buckets and
+// the first entries) is one page, wherever the sections before them end.
+HAKMEM_LARGE_BSS alignas(4096) constinit LargeCacheIndexOf<1024> g_resident;
+HAKMEM_LARGE_BSS alignas(4096) constinit LargeCacheIndexOf<4096> g_purged;
 // Together on one line, apart from the lock's: each large call updates
 // several of them, and on two threads the line moves between cores once per
 // call instead of once per counter.
