@@ -106,8 +106,8 @@ class LargeCacheIndex {
   // What every insert and take writes comes first, in one cache line with the
   // bitmap's first word (buckets of up to 256 MiB), and the entries last, so
   // that a cache holding a few mappings has written its first page only (the
-  // indexes in large_objects.cc start a page),
-  // and two threads taking turns at the lock move as few lines as they can.
+  // indexes in large_objects.cc start a page), and two threads taking turns
+  // at the lock move as few lines as they can.
   alignas(64) size_t count_ = 0;
   size_t bytes_ = 0;
   LargeCacheNode* newest_ = nullptr;
