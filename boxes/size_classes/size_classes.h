@@ -95,7 +95,7 @@ inline constexpr auto kLookup = MakeLookup(kTable);
 
 inline constexpr size_t kNumClasses = size_classes_internal::kTable.count;
 
-constexpr size_t ClassSizeOf(size_t cls) { return size_classes_internal::kTable.sizes[cls]; }
+constexpr size_t ClassSize(size_t cls) { return size_classes_internal::kTable.sizes[cls]; }
 
 // The smallest class whose size is >= `size` (size <= kMaxSlabSize).
 constexpr size_t ComputeClass(size_t size) {
@@ -112,11 +112,9 @@ inline size_t SmallSizeClass(size_t size) { return size_classes_internal::kLooku
 
 inline size_t SizeClass(size_t size) { return size <= kLookupMaxSize ? SmallSizeClass(size) : ComputeClass(size); }
 
-inline size_t ClassSize(size_t cls) { return size_classes_internal::kTable.sizes[cls]; }
-
 static_assert(size_classes_internal::kFineTable.count == 96 && size_classes_internal::kLeanTable.count == 67);
 static_assert(kNumClasses <= kMaxClasses);
-static_assert(ClassSizeOf(kNumClasses - 1) == kMaxSlabSize);
+static_assert(ClassSize(kNumClasses - 1) == kMaxSlabSize);
 static_assert(ComputeClass(kMaxSlabSize) == kNumClasses - 1);
 static_assert(ComputeClass(kTableMaxSize + 1) == ComputeClass(kTableMaxSize) + 1);
 

@@ -75,19 +75,14 @@ constexpr uint32_t FrontCapacityForSize(size_t size) {
 
 namespace thread_cache_internal {
 
-// The lookup table also covers sizes past kLookupMaxSize (size_classes.h);
-// only the classes the fast path's requests reach count.
-constexpr bool IsSmallRequestClass(size_t cls) {
-  for (size_t i = 0; i <= kLookupMaxSize / 16; ++i) {
-    if (size_classes_internal::kLookup[i] == cls) return true;
-  }
-  return false;
-}
+// The classes the fast path's requests (up to kLookupMaxSize) reach: every
+// class up to that size's, since every class size is a multiple of 16.
+constexpr bool IsSmallRequestClass(size_t cls) { return cls <= ComputeClass(kLookupMaxSize); }
 
 constexpr std::array<uint32_t, kNumClasses> MakeFrontCapacities() {
   std::array<uint32_t, kNumClasses> caps{};
   for (size_t c = 0; c < kNumClasses; ++c) {
-    caps[c] = kFrontStacks && IsSmallRequestClass(c) ? FrontCapacityForSize(ClassSizeOf(c)) : 0;
+    caps[c] = kFrontStacks && IsSmallRequestClass(c) ? FrontCapacityForSize(ClassSize(c)) : 0;
   }
   return caps;
 }
