@@ -47,7 +47,7 @@ __attribute__((always_inline)) inline void* Alloc(size_t size) {
 // The push of a block of the calling thread's heap `h` onto its cache (the
 // stack, or the list behind a full stack), after the immediate double-free
 // test: `p` is not the block the same push went to last.
-__attribute__((always_inline)) inline void FreeToCache(Heap* h, Slab* s, void* p, const char* call) {
+__attribute__((always_inline)) inline void FreeToCache(Heap* h, const Slab* s, void* p, const char* call) {
   const size_t cls = s->cls;
   ThreadCache* tc = &h->cache;
   if constexpr (kFrontStacks) {
@@ -83,10 +83,11 @@ __attribute__((always_inline)) inline void Free(void* p, const char* call) {
   Heap* h = tls_heap;
   if (HAKMEM_LIKELY(HeapOwnsRecent(h, ss))) {
     // One of the heap's own superslabs: hakmem's memory, owned by this thread,
-    // so neither the chunk map nor the owner needs asking. Offsets outside any
-    // span (free slabs, the header) fail the block test like interior pointers
-    // do; the slow path tells them apart.
-    Slab* s = SpanAtOffset(ss, offset);
+    // so neither the chunk map nor the owner needs asking, and the slab's own
+    // Slab stands for its span. Offsets outside any span (free slabs, the
+    // header) fail the block test like interior pointers do; the slow path
+    // tells them apart.
+    const Slab* s = OwnSlabAtOffset(ss, offset);
     if (HAKMEM_UNLIKELY(!IsOwnBlockStart(s, offset))) {
       FreeSlow(p, call);
       return;

@@ -46,6 +46,19 @@ struct Checker {
     return n;
   }
 
+  // The later slabs' Slabs of the span `s` heads must give the owner's free
+  // fast path the head's block test and class.
+  void CheckReplicas(const Superslab* ss, const Slab* s) {
+    const uint64_t limit = __atomic_load_n(&s->carved_limit, __ATOMIC_RELAXED);
+    for (uint32_t j = s->first + 1u; j < s->first + uint32_t{s->nslabs} && j < kSlabsPerSuperslab; ++j) {
+      const Slab& r = ss->slabs[j];
+      if (r.block_test_mul != s->block_test_mul || r.start_offset != s->start_offset || r.cls != s->cls ||
+          r.first != s->first || r.nslabs != 0 || __atomic_load_n(&r.carved_limit, __ATOMIC_RELAXED) != limit) {
+        Fail("a span's replica disagrees with its head", &r);
+      }
+    }
+  }
+
   void CheckSuperslab(const Superslab* ss, const Heap* owner) {
     if (ss->magic != kSuperslabMagic) Fail("superslab magic", ss);
     if (ss->owner.load(std::memory_order_relaxed) != owner) Fail("superslab owner", ss);
@@ -56,12 +69,17 @@ struct Checker {
     for (uint32_t i = 0; i < kSlabsPerSuperslab; ++i) {
       const bool slab_free = (ss->free_mask >> i) & 1;
       if (slab_free != (ss->span_of[i] == kNoSpanEntry)) Fail("free mask and span map disagree", ss);
+      // The owner's free fast path reads the slab's own Slab (OwnSlabAtOffset).
+      if (slab_free && __atomic_load_n(&ss->slabs[i].carved_limit, __ATOMIC_RELAXED) != 0) {
+        Fail("a free slab's block test accepts offsets", &ss->slabs[i]);
+      }
       if (ss->span_of[i] != SpanMapEntryOf(i)) continue;
       ++heads;
       const Slab* s = &ss->slabs[i];
       for (uint32_t j = i; j < i + s->nslabs; ++j) {
         if (j >= kSlabsPerSuperslab || ss->span_of[j] != SpanMapEntryOf(i)) Fail("span map of a span's slab", s);
       }
+      CheckReplicas(ss, s);
       const SpanOwnerState& st = OwnerStateOf(s);
       if (st.carved > s->capacity) Fail("carved beyond capacity", s);
       if (st.used > st.carved) Fail("more blocks used than carved", s);

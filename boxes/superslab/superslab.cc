@@ -64,7 +64,7 @@ void SuperslabInit(Superslab* ss, Heap* owner) {
   ss->in_full_list = 0;
   ss->decommitted = 0;
   for (SpanMapEntry& entry : ss->span_of) entry = kNoSpanEntry;
-  for (Slab& s : ss->slabs) s.nslabs = 0;
+  for (Slab& s : ss->slabs) SlabMakeSentinel(&s);  // every slab free
   for (SpanOwnerState& st : ss->owner_states) st = SpanOwnerState{};
   for (std::atomic<void*>& list : ss->remote_lists) list.store(nullptr, std::memory_order_relaxed);
   SlabMakeSentinel(&ss->no_span);
@@ -87,6 +87,10 @@ void SlabSetCarvedLimit(Slab* s, uint32_t carved) {
 void SlabSetCarved(Slab* s, uint16_t carved) {
   OwnerStateOf(s).carved = carved;
   SlabSetCarvedLimit(s, carved);
+  Slab* const slabs = SuperslabOf(s)->slabs;
+  for (uint32_t i = s->first + 1u; i < s->first + uint32_t{s->nslabs}; ++i) {
+    __atomic_store_n(&slabs[i].carved_limit, s->carved_limit, __ATOMIC_RELAXED);
+  }
 }
 
 Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
@@ -111,6 +115,16 @@ Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
   s->cls = static_cast<uint16_t>(cls);
   s->first = static_cast<uint8_t>(first);
   s->nslabs = static_cast<uint8_t>(n);
+  for (uint32_t i = first + 1; i < first + n; ++i) {
+    Slab* replica = &ss->slabs[i];
+    replica->block_test_mul = s->block_test_mul;
+    replica->start_offset = s->start_offset;
+    replica->block_size = s->block_size;
+    replica->capacity = s->capacity;
+    replica->cls = s->cls;
+    replica->first = s->first;
+    replica->nslabs = 0;
+  }
   OwnerStateOf(s) = SpanOwnerState{};
   SlabSetCarved(s, 0);
   RemoteListOf(s).store(nullptr, std::memory_order_relaxed);
@@ -120,7 +134,10 @@ Slab* SuperslabCarveSpan(Superslab* ss, size_t cls, uint32_t n) {
 void SuperslabFreeSpan(Superslab* ss, Slab* s) {
   const uint32_t n = s->nslabs;
   const uint32_t bits = n == 32 ? kAllSlabsFree : ((1u << n) - 1) << s->first;
-  for (uint32_t i = s->first; i < s->first + n; ++i) ss->span_of[i] = kNoSpanEntry;
+  for (uint32_t i = s->first; i < s->first + n; ++i) {
+    ss->span_of[i] = kNoSpanEntry;
+    __atomic_store_n(&ss->slabs[i].carved_limit, uint64_t{0}, __ATOMIC_RELAXED);  // head and replicas
+  }
   ss->free_mask |= bits;
   ss->live_spans--;
   s->nslabs = 0;

@@ -37,6 +37,13 @@ inline constexpr uint32_t kAllSlabsFree = 0xffffffffu;
 // of blocks at a time), so other threads' frees find it in their caches. What
 // the owner changes on every refill and flush is in SpanOwnerState, and the
 // list other threads push to in Superslab::remote_lists, in lines apart.
+//
+// The Slab of each later slab of a span is a replica of the head's block test
+// and class (`first` names the head, `nslabs` is 0), and the Slab of a free
+// slab rejects every offset: the owner's free fast path then takes the Slab of
+// the pointer's own slab (OwnSlabAtOffset) with a shift and a mask, without
+// the span map's load before it. Only the owner writes and reads replicas;
+// everything else finds the head through the span map.
 struct alignas(64) Slab {
   // Validates pointers without a division (after Lemire et al.): with
   // block_test_mul = c = floor(2^64 / block_size) + 1 and e = block_size * c
@@ -56,7 +63,7 @@ struct alignas(64) Slab {
   // value fits 32 (at most the span's bytes): the fast path then compares the
   // product with it in memory, without a load into a register first.
   uint64_t carved_limit;
-  uint8_t first;   // index of the span's first slab
+  uint8_t first;   // index of the span's first slab (in a replica too)
   uint8_t nslabs;  // span length; 0 when this slab heads no span
 };
 static_assert(sizeof(Slab) == 64);
@@ -138,6 +145,16 @@ inline Slab* SpanAtOffset(Superslab* ss, uintptr_t offset_in_chunk) {
 }
 inline const Slab* SpanAtOffset(const Superslab* ss, uintptr_t offset_in_chunk) {
   return SpanAtOffset(const_cast<Superslab*>(ss), offset_in_chunk);
+}
+// For the free fast path of a superslab the calling thread owns: the Slab of
+// the slab holding `offset_in_chunk`, the span's head or its replica, which
+// passes the same block test and names the same class; a free slab's rejects
+// every offset. The slab index comes scaled by 8 from the shift and the mask,
+// so the address needs no multiply of its own.
+inline const Slab* OwnSlabAtOffset(const Superslab* ss, uintptr_t offset_in_chunk) {
+  static_assert(sizeof(Slab) == 8 * 8);
+  const uintptr_t index_times_8 = (offset_in_chunk >> (kSlabShift - 3)) & ~uintptr_t{7};
+  return reinterpret_cast<const Slab*>(reinterpret_cast<const char*>(ss) + kSlabsOffset + index_times_8 * 8);
 }
 // Calls fn(Slab*) on every span of `ss` (its head slab), in address order,
 // until fn returns true; returns whether it did. Walks that may release the
@@ -281,7 +298,8 @@ inline constexpr uint64_t BlockTestMultiplier(uint32_t block_size) {
 inline uint16_t Carved(const Slab* s) { return OwnerStateOf(s).carved; }
 // Sets the block test's bound to the first `carved` blocks of `s`.
 void SlabSetCarvedLimit(Slab* s, uint32_t carved);
-// Records that the first `carved` blocks of `s` have been cut (owner only).
+// Records that the first `carved` blocks of `s` have been cut (owner only),
+// in the span's replicas too.
 void SlabSetCarved(Slab* s, uint16_t carved);
 inline bool SlabHasFree(const Slab* s) {
   const SpanOwnerState& st = OwnerStateOf(s);

@@ -40,8 +40,8 @@ TEST(BlockTest, AgreesWithDivisionAtEveryOffset) {
                IsBlockStart(&s, offset) == ExpectedBlockStart(start, s.block_size, carved, offset)) {
           ++offset;
         }
-        ASSERT_EQ(offset, kChunkSize) << "class " << cls << " size " << s.block_size << " start " << start
-                                      << " carved " << carved;
+        ASSERT_EQ(offset, kChunkSize) << "class " << cls << " size " << s.block_size << " start " << start << " carved "
+                                      << carved;
       }
     }
   }
@@ -99,6 +99,56 @@ TEST_F(SuperslabTest, CarvedSpanAcceptsItsCarvedBlocksOnly) {
   EXPECT_FALSE(IsBlockStart(s, first + 3 * 1024));  // not carved yet
   SuperslabFreeSpan(ss_, s);
   EXPECT_EQ(SpanAtOffset(ss_, first), &ss_->no_span);
+}
+
+// The owner's free fast path reads the Slab of the pointer's own slab
+// (OwnSlabAtOffset) where everything else goes through the span map
+// (SpanAtOffset): both must give every offset of the chunk the same verdict,
+// and an accepted offset the same class.
+void ExpectOwnSlabsAgreeWithTheSpanMap(const Superslab* ss) {
+  uint32_t accepted = 0;
+  for (uintptr_t offset = 0; offset < kChunkSize; ++offset) {
+    const Slab* own = OwnSlabAtOffset(ss, offset);
+    const Slab* span = SpanAtOffset(ss, offset);
+    ASSERT_EQ(own, &ss->slabs[offset >> kSlabShift]);
+    const bool own_verdict = IsOwnBlockStart(own, offset);
+    ASSERT_EQ(own_verdict, IsBlockStart(span, offset)) << "offset " << offset;
+    if (own_verdict) {
+      ASSERT_EQ(own->cls, span->cls) << "offset " << offset;
+      ++accepted;
+    }
+  }
+  uint32_t carved = 0;
+  ForEachSpan(const_cast<Superslab*>(ss), [&carved](Slab* s) {
+    carved += Carved(s);
+    return false;
+  });
+  EXPECT_EQ(accepted, carved);
+}
+
+TEST_F(SuperslabTest, EverySlabOfASpanGivesTheOwnersFreeTheSpansBlockTestAndClass) {
+  ExpectOwnSlabsAgreeWithTheSpanMap(ss_);  // all free: nothing accepted
+  // Spans of one, two and four slabs, each with its later slabs partly carved.
+  Slab* one = SuperslabCarveSpan(ss_, SizeClass(48), 1);
+  Slab* two = SuperslabCarveSpan(ss_, SizeClass(1152), 2);
+  Slab* four = SuperslabCarveSpan(ss_, SizeClass(20000), 4);
+  ASSERT_TRUE(one != nullptr && two != nullptr && four != nullptr);
+  ASSERT_EQ(four->nslabs, 4);
+  ExpectOwnSlabsAgreeWithTheSpanMap(ss_);  // nothing carved yet
+  SlabSetCarved(one, 100);
+  SlabSetCarved(two, two->capacity - 3);
+  SlabSetCarved(four, 7);  // reaches the span's third slab
+  ExpectOwnSlabsAgreeWithTheSpanMap(ss_);
+  SlabSetCarved(four, four->capacity);
+  ExpectOwnSlabsAgreeWithTheSpanMap(ss_);
+  // Freed slabs reject everything again, and a span carved over them answers
+  // for its own class.
+  SuperslabFreeSpan(ss_, four);
+  ExpectOwnSlabsAgreeWithTheSpanMap(ss_);
+  Slab* again = SuperslabCarveSpan(ss_, SizeClass(4608), 3);
+  ASSERT_NE(again, nullptr);
+  SlabSetCarved(again, again->capacity);
+  ExpectOwnSlabsAgreeWithTheSpanMap(ss_);
 }
 
 }  // namespace

@@ -79,6 +79,27 @@ TEST(InvalidPointer, InteriorAndMisalignedSmall) {
   }
 }
 
+TEST(InvalidPointer, InteriorInALaterSlabOfAMediumSpan) {
+  // A span of several slabs: the owner's free reads the Slab of the pointer's
+  // own slab, for the later slabs a replica of the span's head
+  // (boxes/superslab), which must reject interiors as the head does.
+  std::vector<char*> blocks;
+  char* later = nullptr;
+  while (later == nullptr && blocks.size() < 64) {
+    char* p = static_cast<char*>(Malloc(20000));
+    ASSERT_NE(p, nullptr);
+    blocks.push_back(p);
+    const uintptr_t offset = reinterpret_cast<uintptr_t>(p) & hakmem::kChunkMask;
+    const hakmem::Slab* s = hakmem::SpanAtOffset(hakmem::SuperslabOf(p), offset);
+    if ((offset >> hakmem::kSlabShift) != s->first) later = p;
+  }
+  ASSERT_NE(later, nullptr) << "no block of 20,000 B in a span's later slab";
+  ExpectEveryCallRejects(later + 16);
+  ExpectEveryCallRejects(later + 4096);
+  ExpectEveryCallRejects(later + 19984);
+  for (char* p : blocks) Free(p);
+}
+
 TEST(InvalidPointer, InteriorLarge) {
   char* p = static_cast<char*>(Malloc(4 * kLargeSize));
   ASSERT_NE(p, nullptr);
