@@ -40,8 +40,8 @@ TEST(BlockTest, AgreesWithDivisionAtEveryOffset) {
                IsBlockStart(&s, offset) == ExpectedBlockStart(start, s.block_size, carved, offset)) {
           ++offset;
         }
-        ASSERT_EQ(offset, kChunkSize) << "class " << cls << " size " << s.block_size << " start " << start << " carved "
-                                      << carved;
+        ASSERT_EQ(offset, kChunkSize) << "class " << cls << " size " << s.block_size << " start " << start
+                                      << " carved " << carved;
       }
     }
   }
